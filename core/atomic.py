@@ -1,0 +1,67 @@
+"""Writing outputs safely: a temporary file in the same folder, then a rename.
+
+A crash or a cancel mid-write never leaves a half-written output, and an input file
+is never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from core.errors import InputError
+
+
+def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Raise `InputError` if `output` is one of `inputs` (same file on disk)."""
+    out = Path(output).resolve()
+    for item in inputs:
+        if item is not None and Path(item).resolve() == out:
+            raise InputError(
+                "the output would overwrite an input file; choose another output name.", output
+            )
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file beside `path`; rename it onto `path` only on success."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"the folder {folder} does not exist; create it or choose another.", path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Give a temporary path beside `path` for libraries that open files themselves.
+
+    The temporary keeps the target's suffix so format detection by extension works.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"the folder {folder} does not exist; create it or choose another.", path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=folder)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

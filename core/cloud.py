@@ -1,0 +1,94 @@
+"""The point cloud model shared by every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+#: Label value meaning "no label" (Ground Truth's convention, and ours everywhere).
+UNLABELED = 255
+
+
+@dataclass
+class PointCloud:
+    """A point cloud held as plain numpy arrays.
+
+    Attributes
+    ----------
+    xyz : (N, 3) float64
+        Coordinates minus `offset`. Georeferenced scans are recentred on load so
+        float32 consumers (VTK, Ground Truth frames) keep millimetres.
+    rgb : (N, 3) uint8 or None
+        Colour, 0-255.
+    intensity : (N,) float32 or None
+        Return intensity, as stored in the file.
+    labels : (N,) uint8 or uint16 or None
+        Class id per point; `UNLABELED` (255) means no label.
+    offset : (3,) float64
+        Add it to `xyz` to get the file's coordinates back.
+    source : str
+        Where the cloud came from (a path, or a description).
+    """
+
+    xyz: np.ndarray
+    rgb: np.ndarray | None = None
+    intensity: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        self.xyz = np.asarray(self.xyz, dtype=np.float64)
+        if self.xyz.ndim != 2 or self.xyz.shape[1] != 3:
+            raise ValueError(f"xyz must have shape (N, 3), got {self.xyz.shape}")
+        n = len(self.xyz)
+        if self.rgb is not None:
+            self.rgb = np.asarray(self.rgb, dtype=np.uint8)
+            _check_len("rgb", self.rgb, n, (n, 3))
+        if self.intensity is not None:
+            self.intensity = np.asarray(self.intensity, dtype=np.float32)
+            _check_len("intensity", self.intensity, n, (n,))
+        if self.labels is not None:
+            self.labels = np.asarray(self.labels)
+            _check_len("labels", self.labels, n, (n,))
+        self.offset = np.asarray(self.offset, dtype=np.float64).reshape(3)
+
+    def __len__(self) -> int:
+        return len(self.xyz)
+
+    @property
+    def n_points(self) -> int:
+        return len(self.xyz)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Minimum and maximum corner of `xyz` (recentred coordinates)."""
+        if len(self.xyz) == 0:
+            return np.zeros(3), np.zeros(3)
+        return self.xyz.min(axis=0), self.xyz.max(axis=0)
+
+    def fields(self) -> list[str]:
+        """Names of the attributes present, e.g. ['xyz', 'rgb', 'labels']."""
+        names = ["xyz"]
+        names += [n for n in ("rgb", "intensity", "labels") if getattr(self, n) is not None]
+        return names
+
+    def subset(self, index: np.ndarray) -> PointCloud:
+        """The points at `index` (integer indices or a boolean mask), all attributes kept."""
+        pick = lambda a: None if a is None else a[index]  # noqa: E731
+        return replace(
+            self,
+            xyz=self.xyz[index],
+            rgb=pick(self.rgb),
+            intensity=pick(self.intensity),
+            labels=pick(self.labels),
+        )
+
+    def with_xyz(self, xyz: np.ndarray) -> PointCloud:
+        """The same cloud with new coordinates (e.g. after a rotation)."""
+        return replace(self, xyz=xyz)
+
+
+def _check_len(name: str, array: np.ndarray, n: int, shape: tuple[int, ...]) -> None:
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")

@@ -1,0 +1,1 @@
+"""DenseLabel's desktop window: the only package that knows Qt and VTK."""

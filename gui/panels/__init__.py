@@ -1,0 +1,1 @@
+"""One file per panel. Panels read from and write to the Session; never to each other."""
