@@ -51,6 +51,20 @@ class Rotation:
 
 
 @dataclass
+class DisplaySettings:
+    """How the viewport draws the clouds; panels change it, the viewport follows it."""
+
+    show: str = "full"  # full | sample | side-by-side (linked cameras)
+    color_by: str = "rgb"  # rgb | height | intensity | labels | errors
+    point_size: float = 2.0
+    hidden_classes: frozenset[int] = frozenset()
+    show_unlabeled: bool = True  # unlabeled points in grey, or hidden
+    blend: float = 0.0  # 0 = class colour only, 1 = RGB only, for color_by == "labels"
+    # A tile (min corner, max corner) to inspect at full density; None = whole cloud.
+    tile: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
+
+
+@dataclass
 class SessionState:
     """Everything a user has loaded or computed; replaced piecewise by the setters."""
 
@@ -68,6 +82,7 @@ class SessionState:
     labels_full: np.ndarray | None = None
     # Known labels for the full cloud (from the file, or loaded separately), for scoring.
     truth_full: np.ndarray | None = None
+    display: DisplaySettings = field(default_factory=DisplaySettings)
 
 
 class Session(QObject):
@@ -82,6 +97,7 @@ class Session(QObject):
     full_labels_changed = Signal()
     truth_changed = Signal()
     transfer_settings_changed = Signal()
+    display_changed = Signal()
     # Long work: panels report through these so the status bar shows progress and cancel.
     busy = Signal(str)  # message; a job started
     progress = Signal(float, str)  # fraction, message
@@ -157,3 +173,8 @@ class Session(QObject):
     def set_truth(self, labels: np.ndarray | None) -> None:
         self.state.truth_full = labels
         self.truth_changed.emit()
+
+    # -- display ----------------------------------------------------------------------
+    def set_display(self, display: DisplaySettings) -> None:
+        self.state.display = display
+        self.display_changed.emit()
