@@ -16,6 +16,13 @@ from typing import IO
 from core.errors import InputError
 
 
+def _umask_mode() -> int:
+    """0666 minus the process umask: what open() would give, unlike mkstemp's 0600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
     """Raise `InputError` if `output` is one of `inputs` (same file on disk)."""
     out = Path(output).resolve()
@@ -39,6 +46,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -60,6 +68,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

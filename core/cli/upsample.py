@@ -1,0 +1,246 @@
+"""``denselabel upsample``: carry the sample's labels back to every point of the full cloud."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from core.atomic import refuse_overwriting_inputs
+from core.cli.common import (
+    add_command,
+    add_rotate_arguments,
+    in_frame_of,
+    positive_float,
+    positive_int,
+    read_cloud_step,
+    read_index_map,
+    require_file,
+    rotated,
+)
+from core.cli.console import Console
+from core.cloud import UNLABELED, PointCloud
+from core.errors import InputError
+
+METHODS = ("voxel", "knn", "auto")
+
+
+def register(subparsers) -> None:
+    parser = add_command(
+        subparsers,
+        "upsample",
+        "carry the sample's labels back to every point of the full cloud",
+        "Give every point of FILE a label from SAMPLE_LABELS (the labels of the downsampled "
+        f"cloud; .npy or text with one integer a line, {UNLABELED} = unlabeled). "
+        "--method voxel copies each point's sample label through the index map (--map; "
+        "exact and instant); knn votes among the k nearest sample points (--sample, or "
+        "sample positions rebuilt from --map as voxel means); auto (needs --map, uses "
+        "--sample if given) chooses its settings from the labeled sample. IMPORTANT: if the "
+        "sample was made with --rotate, give the same --rotate (and --about) here, so the "
+        "full points are rotated into the sample's frame before the neighbour search.",
+    )
+    parser.add_argument("file", metavar="FILE", help="the full point cloud")
+    parser.add_argument(
+        "--labels",
+        required=True,
+        metavar="SAMPLE_LABELS",
+        help="labels of the sample points: .npy, text one a line, Ground Truth .zlib or "
+        "output manifest, or a labeled sample cloud (.las/.laz classification, .ply label)",
+    )
+    parser.add_argument("--map", metavar="MAP.npy", help="index map from 'downsample --map'")
+    parser.add_argument("--sample", metavar="SAMPLE", help="the downsampled cloud file")
+    parser.add_argument("--method", required=True, choices=METHODS, help="how to carry labels")
+    parser.add_argument("--k", type=positive_int, default=3, help="neighbours for knn (3)")
+    parser.add_argument(
+        "--weights", choices=("uniform", "distance"), default="uniform", help="knn vote weights"
+    )
+    parser.add_argument(
+        "--max-distance",
+        type=positive_float,
+        metavar="METRES",
+        help=f"knn: points farther than this from every labeled sample point get {UNLABELED}",
+    )
+    parser.add_argument(
+        "--voxel-size",
+        type=positive_float,
+        metavar="METRES",
+        help="auto: the voxel size the sample was made with (estimated from --map if omitted)",
+    )
+    add_rotate_arguments(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="LABELS", help="labels to write")
+    parser.add_argument(
+        "--cloud-output",
+        metavar="CLOUD",
+        help="also write FILE with the labels (.las/.laz classification, .ply label "
+        "property, .xyz/.csv text with a label column, .npy), in FILE's own coordinates",
+    )
+    parser.set_defaults(func=run)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """One sentence for each missing or clashing input, before any slow work."""
+    if args.method in ("voxel", "auto") and args.map is None:
+        raise InputError(
+            f"--method {args.method} needs --map MAP.npy from 'denselabel downsample'."
+        )
+    if args.method == "knn" and args.map is None and args.sample is None:
+        raise InputError("--method knn needs --sample SAMPLE (or --map MAP.npy).")
+    for path, what in [
+        (args.file, "point cloud file"),
+        (args.labels, "labels file"),
+        (args.map, "index map"),
+        (args.sample, "sample file"),
+    ]:
+        if path is not None:
+            require_file(path, what)
+    inputs = [args.file, args.labels, args.map, args.sample]
+    refuse_overwriting_inputs(args.output, inputs)
+    if args.cloud_output is not None:
+        from core.io import WRITE_EXTENSIONS
+
+        refuse_overwriting_inputs(args.cloud_output, [*inputs, args.output])
+        if Path(args.cloud_output).suffix.lower() not in WRITE_EXTENSIONS:
+            raise InputError(
+                f"cannot write that cloud format; end --cloud-output with one of "
+                f"{' '.join(WRITE_EXTENSIONS)}.",
+                args.cloud_output,
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.labels_io import write_labels
+
+    check_arguments(args)
+    console: Console = args.console
+    original = read_cloud_step(console, args.file)
+    full = rotated(console, original, args.rotate, args.about)
+    index_map = read_index_map(args.map, len(full)) if args.map is not None else None
+    sample = _sample_cloud(console, args, full, index_map)
+    labels_sample = _read_sample_labels(args, sample, index_map)
+    labels_full = _transfer(console, args, full, sample, labels_sample, index_map)
+    with console.step(f"writing {Path(args.output).name}"):
+        write_labels(args.output, labels_full)
+    if args.cloud_output is not None:
+        from core.io import write_cloud
+
+        # The unrotated cloud: the labeled export keeps the scan's own coordinates.
+        with console.step(f"writing {Path(args.cloud_output).name}") as progress:
+            write_cloud(
+                original,
+                args.cloud_output,
+                labels=labels_full,
+                progress=progress,
+                cancel=console.cancel,
+            )
+    n_unlabeled = int(np.count_nonzero(labels_full == UNLABELED))
+    print(
+        f"{len(labels_full):,} labels written to {args.output} ({args.method}); "
+        f"{n_unlabeled:,} unlabeled"
+    )
+    return 0
+
+
+def _sample_cloud(
+    console: Console, args: argparse.Namespace, full: PointCloud, index_map
+) -> PointCloud | None:
+    """The sample in the full cloud's frame: read from --sample, or rebuilt from the map."""
+    if args.sample is not None:
+        sample = in_frame_of(read_cloud_step(console, args.sample), full)
+        if index_map is not None and len(index_map) and index_map.max() >= len(sample):
+            raise InputError(
+                f"the index map points at sample row {int(index_map.max()):,} but the sample "
+                f"has {len(sample):,} points; give the sample and map from one downsample run.",
+                args.map,
+            )
+        return sample
+    if args.method == "voxel":
+        return None  # the map alone is enough
+    with console.step("rebuilding sample positions from the index map"):
+        return voxel_means(full, index_map)
+
+
+def voxel_means(full: PointCloud, index_map: np.ndarray) -> PointCloud:
+    """The mean position (and colour) of the full points sharing each sample row.
+
+    Parameters
+    ----------
+    full : PointCloud
+        N points.
+    index_map : (N,) int
+        Sample row of each full point.
+
+    Returns
+    -------
+    PointCloud
+        ``index_map.max() + 1`` points in `full`'s frame, no labels.
+    """
+    n_sample = int(index_map.max()) + 1 if len(index_map) else 0
+    counts = np.bincount(index_map, minlength=n_sample).astype(np.float64)
+    counts[counts == 0] = 1  # rows no point maps to stay at 0 rather than NaN
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return np.column_stack(
+            [np.bincount(index_map, values[:, i], n_sample) / counts for i in range(3)]
+        )
+
+    rgb = None if full.rgb is None else np.rint(mean(full.rgb.astype(np.float64)))
+    return PointCloud(xyz=mean(full.xyz), rgb=rgb, offset=full.offset.copy(), source="voxel means")
+
+
+def _read_sample_labels(args, sample: PointCloud | None, index_map) -> np.ndarray:
+    """Labels of the sample points from any labels file (npy, text, GT, labeled cloud)."""
+    from core.labels_import import read_sample_labels
+
+    if sample is not None:
+        n_sample = len(sample)
+    else:
+        n_sample = int(index_map.max()) + 1 if len(index_map) else 0
+    return read_sample_labels(args.labels, n_sample).labels
+
+
+def _transfer(console: Console, args, full, sample, labels_sample, index_map) -> np.ndarray:
+    if args.method == "voxel":
+        from core.transfer import transfer_labels_map
+
+        with console.step("carrying labels through the index map"):
+            return transfer_labels_map(labels_sample, index_map)
+    if args.method == "knn":
+        from core.transfer import transfer_labels_knn
+
+        with console.step(f"carrying labels by {args.k}-nearest neighbours") as progress:
+            return transfer_labels_knn(
+                sample.xyz,
+                labels_sample,
+                full.xyz,
+                k=args.k,
+                weights=args.weights,
+                max_distance=args.max_distance,
+                progress=progress,
+                cancel=console.cancel,
+            )
+    return _transfer_auto(console, args, full, sample, labels_sample, index_map)
+
+
+def _transfer_auto(console: Console, args, full, sample, labels_sample, index_map) -> np.ndarray:
+    import importlib.util
+
+    if importlib.util.find_spec("core.transfer_auto") is None:
+        raise InputError("--method auto is not available in this version; use voxel or knn.")
+    from core.transfer_auto import transfer_labels_auto
+
+    with console.step("carrying labels (auto)") as progress:
+        labels_full, report = transfer_labels_auto(
+            full,
+            sample,
+            labels_sample,
+            index_map,
+            voxel_size=args.voxel_size,
+            progress=progress,
+            cancel=console.cancel,
+        )
+    if not console.quiet:
+        size = report.get("voxel_size")
+        where = f" at voxel size {size:.4g} m" if isinstance(size, float) else ""
+        print(f"auto chose {report.get('chosen', '?')}{where}", file=console.stream)
+    return labels_full

@@ -1,0 +1,138 @@
+"""The local job record: a JSON file next to the exported frame.
+
+It holds everything needed to follow a job and fetch its labels days later (from the GUI
+or ``denselabel gt status|fetch RECORD``). It never holds a secret: no keys, no tokens.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.atomic import atomic_write
+from core.classes import LabelClass
+from core.errors import InputError
+
+RECORD_SUFFIX = ".gt.json"
+RECORD_VERSION = 1
+_REQUIRED = ("frame_format", "n_points", "offset", "origin", "classes", "timestamp", "created")
+
+
+@dataclass
+class JobRecord:
+    """What we exported and submitted. Paths are absolute; `offset` is (3,) float.
+
+    Attributes
+    ----------
+    frame_path : str
+        The exported frame (its points are in label order).
+    offset : list of 3 float
+        Add it to frame coordinates to get the original file's coordinates.
+    classes : list of dict
+        ``{"id", "name", "color"}`` in label-config order (Ground Truth index i = entry i).
+    """
+
+    frame_path: str
+    frame_format: str
+    n_points: int
+    offset: list[float]
+    origin: str
+    classes: list[dict[str, Any]]
+    timestamp: float
+    created: str
+    label_config_path: str = ""
+    sample_path: str | None = None
+    index_map_path: str | None = None
+    job_name: str | None = None
+    region: str | None = None
+    bucket: str | None = None
+    input_prefix: str | None = None
+    output_prefix: str | None = None
+    label_attribute_name: str | None = None
+    role_arn: str | None = None
+    workteam_arn: str | None = None
+    job_arn: str | None = None
+    submitted: str | None = None
+    version: int = RECORD_VERSION
+    path: str | None = field(default=None, compare=False)
+
+    def label_classes(self) -> list[LabelClass]:
+        """The class list as `LabelClass` objects, in Ground Truth label order."""
+        return [LabelClass(int(c["id"]), str(c["name"]), tuple(c["color"])) for c in self.classes]
+
+    @property
+    def frame_key(self) -> str:
+        """S3 key of the frame (needs `input_prefix`)."""
+        return f"{self.input_prefix}/{Path(self.frame_path).name}"
+
+    @property
+    def manifest_key(self) -> str:
+        return f"{self.input_prefix}/dataset.manifest"
+
+    @property
+    def label_config_key(self) -> str:
+        return f"{self.input_prefix}/label_config.json"
+
+    def output_manifest_key(self) -> str:
+        """Where Ground Truth writes the output manifest for this job."""
+        return f"{self.output_prefix}/{self.job_name}/manifests/output/output.manifest"
+
+    def resolve(self, value: str | None) -> Path | None:
+        """A path from the record, made absolute against the record's folder if relative."""
+        if not value:
+            return None
+        p = Path(value)
+        if not p.is_absolute() and self.path:
+            p = Path(self.path).parent / p
+        return p
+
+
+def record_path_for(frame_path: str | Path) -> Path:
+    """The record's path for a frame: ``frame.bin`` -> ``frame.gt.json`` beside it."""
+    frame_path = Path(frame_path)
+    return frame_path.with_name(frame_path.stem + RECORD_SUFFIX)
+
+
+def save_record(rec: JobRecord, path: str | Path | None = None) -> Path:
+    """Write `rec` as JSON (atomically) to `path` or `rec.path`; returns the path."""
+    target = Path(path or rec.path or record_path_for(rec.frame_path))
+    data = asdict(rec)
+    data.pop("path")
+    data["offset"] = [float(v) for v in np.asarray(rec.offset, dtype=float)]
+    with atomic_write(target, "w") as handle:
+        json.dump(data, handle, indent=1)
+        handle.write("\n")
+    rec.path = str(target)
+    return target
+
+
+def load_record(path: str | Path) -> JobRecord:
+    """Read a job record written by `save_record`; InputError if it is not one."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            f"cannot read the Ground Truth job record ({exc}); give the {RECORD_SUFFIX} file "
+            "written by 'denselabel gt export'.",
+            path,
+        ) from exc
+    known = {f.name for f in fields(JobRecord)} - {"path"}
+    if not isinstance(data, dict) or "frame_path" not in data:
+        raise InputError(
+            f"this is not a Ground Truth job record; give the {RECORD_SUFFIX} file written by "
+            "'denselabel gt export'.",
+            path,
+        )
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise InputError(
+            f"the job record lacks {', '.join(missing)}; export the frame again.", path
+        )
+    rec = JobRecord(**{k: v for k, v in data.items() if k in known})
+    rec.path = str(path)
+    return rec

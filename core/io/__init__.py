@@ -1,0 +1,142 @@
+"""Reading and writing point clouds, chosen by the file's extension.
+
+Readers return a `PointCloud` with georeferenced coordinates recentred; writers add
+`cloud.offset` back, write through a temporary file and never overwrite the cloud's
+own source file. Format modules are imported on first use, so starting the command
+line does not pay for numba or laspy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+
+from core.atomic import refuse_overwriting_inputs
+from core.cloud import PointCloud
+from core.errors import InputError
+from core.progress import CancelFn, ProgressFn
+
+#: Extension -> (module, reader, writer or None, point-count peek or None).
+_FORMATS: dict[str, tuple[str, str, str | None, str | None]] = {
+    ".xyz": ("core.io.text", "read_text", "write_text", None),
+    ".txt": ("core.io.text", "read_text", "write_text", None),
+    ".csv": ("core.io.text", "read_text", "write_text", None),
+    ".pts": ("core.io.text", "read_text", None, None),
+    ".ply": ("core.io.ply", "read_ply", "write_ply", "peek_ply_count"),
+    ".las": ("core.io.las", "read_las", "write_las", "peek_las_count"),
+    ".laz": ("core.io.las", "read_las", "write_las", "peek_las_count"),
+    ".pcd": ("core.io.pcd", "read_pcd", "write_pcd", "peek_pcd_count"),
+    ".npy": ("core.io.npy", "read_npy", "write_npy", "peek_npy_count"),
+}
+READ_EXTENSIONS: tuple[str, ...] = tuple(_FORMATS)
+WRITE_EXTENSIONS: tuple[str, ...] = tuple(e for e, f in _FORMATS.items() if f[2])
+
+__all__ = [
+    "READ_EXTENSIONS",
+    "WRITE_EXTENSIONS",
+    "file_dialog_filter",
+    "peek_point_count",
+    "read_cloud",
+    "write_cloud",
+]
+
+
+def _format(
+    path: Path, extensions: tuple[str, ...], verb: str
+) -> tuple[str, str, str | None, str | None]:
+    suffix = path.suffix.lower()
+    if suffix not in extensions:
+        raise InputError(
+            f"cannot {verb} '{suffix or path.name}' files; use one of {', '.join(extensions)}.",
+            path,
+        )
+    return _FORMATS[suffix]
+
+
+def _function(module: str, name: str):
+    return getattr(importlib.import_module(module), name)
+
+
+def read_cloud(
+    path: str | Path, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> PointCloud:
+    """Read a point cloud; the format comes from the extension (see `READ_EXTENSIONS`).
+
+    Returns
+    -------
+    PointCloud
+        xyz (N, 3) float64 minus `offset`, rgb (N, 3) uint8 or None, intensity (N,)
+        float32 or None, labels (N,) uint8/uint16 or None, `source` = the path.
+
+    Raises
+    ------
+    InputError
+        Missing, unreadable, truncated or malformed file (message names file and line).
+    """
+    path = Path(path)
+    module, reader, _, _ = _format(path, READ_EXTENSIONS, "read")
+    if not path.is_file():
+        raise InputError("the file does not exist; check the path.", path)
+    try:
+        cloud = _function(module, reader)(path, progress=progress, cancel=cancel)
+    except OSError as exc:  # permissions, a disk error, a file removed while reading
+        raise InputError(f"cannot read the file ({exc.strerror or exc}).", path) from exc
+    if len(cloud) == 0:
+        raise InputError("the file holds no points; choose a point cloud with points in it.", path)
+    return cloud
+
+
+def write_cloud(
+    cloud: PointCloud,
+    path: str | Path,
+    *,
+    labels: np.ndarray | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> None:
+    """Write `cloud` (offset added back) with optional per-point `labels`, atomically.
+
+    Formats: .xyz/.txt/.csv text ``x,y,z[,r,g,b][,label]`` (a header line when labels
+    are written), .ply binary little-endian (a ``label`` property), .las/.laz
+    (classification), .pcd (binary), .npy float64 (N, 3|4|6|7) x,y,z[,r,g,b][,label].
+
+    Raises
+    ------
+    InputError
+        Unknown extension, labels of the wrong length, or `path` is the cloud's source.
+    """
+    path = Path(path)
+    module, _, writer, _ = _format(path, WRITE_EXTENSIONS, "write")
+    refuse_overwriting_inputs(path, [cloud.source] if cloud.source else [])
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(cloud),):
+            raise InputError(
+                f"got {labels.size:,} labels for a cloud of {len(cloud):,} points.", path
+            )
+    assert writer is not None
+    _function(module, writer)(cloud, path, labels=labels, progress=progress, cancel=cancel)
+
+
+def peek_point_count(path: str | Path) -> int | None:
+    """Point count from the file's header (LAS/LAZ, PLY, PCD, npy) without reading points.
+
+    None for text files and for files whose header cannot be read.
+    """
+    path = Path(path)
+    entry = _FORMATS.get(path.suffix.lower())
+    if entry is None or entry[3] is None:
+        return None
+    try:
+        return int(_function(entry[0], entry[3])(path))
+    except (InputError, OSError, ValueError):
+        return None
+
+
+def file_dialog_filter(write: bool = False) -> str:
+    """A Qt name filter such as ``"Point clouds (*.xyz *.txt ...);;All files (*)"``."""
+    extensions = WRITE_EXTENSIONS if write else READ_EXTENSIONS
+    patterns = " ".join(f"*{e}" for e in extensions)
+    return f"Point clouds ({patterns});;All files (*)"

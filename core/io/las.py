@@ -1,0 +1,153 @@
+"""LAS and LAZ through laspy (lazrs decompresses LAZ on every core).
+
+Points are read in chunks so progress moves and cancel is honoured; georeferenced
+coordinates are recentred on the floor of the header's minimum corner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import laspy
+import numpy as np
+
+from core.atomic import atomic_path
+from core.cloud import PointCloud
+from core.errors import Cancelled, InputError
+from core.io.common import RECENTRE_ABOVE, absolute_xyz, rgb16_to_rgb8
+from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
+
+LAS_EXTENSIONS = (".las", ".laz")
+_CHUNK = 1_000_000
+
+
+def _open(path: Path) -> laspy.LasReader:
+    try:
+        return laspy.open(path)
+    except FileNotFoundError as exc:
+        raise InputError("the file does not exist; check the path.", path) from exc
+    except Exception as exc:  # laspy raises many types for a bad header
+        raise InputError(f"this is not a readable LAS/LAZ file ({exc}).", path) from exc
+
+
+def peek_las_count(path: str | Path) -> int:
+    """Point count from the header, without reading the points."""
+    with _open(Path(path)) as reader:
+        return int(reader.header.point_count)
+
+
+def read_las(
+    path: str | Path, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> PointCloud:
+    """Read a LAS/LAZ file.
+
+    Returns
+    -------
+    PointCloud
+        xyz float64 recentred (offset = floor of the minimum corner when coordinates
+        exceed 1e4 m), rgb uint8 (16-bit colour >> 8; kept as is when all <= 255),
+        intensity float32, labels = classification uint8 (None when every point is 0,
+        i.e. never classified; intensity likewise).
+
+    Raises
+    ------
+    InputError
+        Not a LAS/LAZ file, or truncated/corrupt point data.
+    """
+    path = Path(path)
+    with _open(path) as reader:
+        header = reader.header
+        n = int(header.point_count)
+        has_rgb = "red" in header.point_format.dimension_names
+        corner = np.asarray(header.mins, dtype=np.float64)
+        far = max(np.abs(header.mins).max(), np.abs(header.maxs).max()) > RECENTRE_ABOVE
+        offset = np.floor(corner) if far else np.zeros(3)
+        xyz = np.empty((n, 3), np.float64)
+        rgb16 = np.empty((n, 3), np.uint16) if has_rgb else None
+        intensity = np.empty(n, np.float32)
+        classes = np.empty(n, np.uint8)
+        done = 0
+        try:
+            for points in reader.chunk_iterator(_CHUNK):
+                check_cancel(cancel)
+                report(progress, done / max(n, 1), f"Reading {path.name}")
+                m = len(points)
+                if done + m > n:
+                    raise InputError("the file holds more points than its header says.", path)
+                rows = slice(done, done + m)
+                for axis, name in enumerate("xyz"):
+                    xyz[rows, axis] = np.asarray(points[name], dtype=np.float64) - offset[axis]
+                if rgb16 is not None:
+                    for axis, name in enumerate(("red", "green", "blue")):
+                        rgb16[rows, axis] = points[name]
+                intensity[rows] = points.intensity
+                classes[rows] = points.classification
+                done += m
+        except (InputError, Cancelled, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # lazrs/laspy errors for corrupt or cut data
+            raise InputError(
+                f"the point data is truncated or corrupt after {done:,} points ({exc}).", path
+            ) from exc
+    if done != n:
+        raise InputError(
+            f"the file is truncated: the header says {n:,} points but it holds {done:,}.", path
+        )
+    report(progress, 1.0, f"Reading {path.name}")
+    return PointCloud(
+        xyz=xyz,
+        rgb=None if rgb16 is None else rgb16_to_rgb8(rgb16),
+        intensity=intensity if intensity.any() else None,
+        labels=classes if classes.any() else None,
+        offset=offset,
+        source=str(path),
+    )
+
+
+def _scale_for(extent: float) -> float:
+    """Finest of 0.01 mm / 0.1 mm / 1 mm / 1 cm that keeps the extent inside 32-bit integers."""
+    for scale in (1e-5, 1e-4, 1e-3, 1e-2):
+        if extent / scale < 2**31 - 1:
+            return scale
+    return 1e-1
+
+
+def write_las(
+    cloud: PointCloud,
+    path: str | Path,
+    *,
+    labels: np.ndarray | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> None:
+    """Write LAS 1.4 (LAZ when the name ends in .laz), classification = `labels`.
+
+    Point format 7 (with RGB, 8-bit colour scaled to 16-bit) when `cloud.rgb` is set,
+    else 6: both keep 8-bit classification, so 255 (unlabeled) survives.
+
+    Raises
+    ------
+    InputError
+        Labels above 255 (LAS classification is one byte).
+    """
+    path = Path(path)
+    if labels is not None and len(labels) and int(np.max(labels)) > 255:
+        raise InputError("LAS classification holds 0-255; save these labels as .npy.", path)
+    lo, hi = cloud.bounds()
+    header = laspy.LasHeader(point_format=7 if cloud.rgb is not None else 6, version="1.4")
+    header.offsets = np.floor(lo + cloud.offset)
+    header.scales = np.full(3, _scale_for(float(np.max(hi - lo)) + 1.0))
+    n = len(cloud)
+    with atomic_path(path) as tmp, laspy.open(tmp, mode="w", header=header) as writer:
+        for rows in chunked(n, _CHUNK, progress, cancel, f"Writing {path.name}"):
+            points = laspy.ScaleAwarePointRecord.zeros(rows.stop - rows.start, header=header)
+            xyz = absolute_xyz(cloud.xyz[rows], cloud.offset)
+            points.x, points.y, points.z = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+            if cloud.rgb is not None:
+                rgb16 = cloud.rgb[rows].astype(np.uint16) * 257
+                points.red, points.green, points.blue = rgb16[:, 0], rgb16[:, 1], rgb16[:, 2]
+            if cloud.intensity is not None:
+                points.intensity = np.clip(np.round(cloud.intensity[rows]), 0, 65535)
+            if labels is not None:
+                points.classification = np.asarray(labels[rows], dtype=np.uint8)
+            writer.write_points(points)

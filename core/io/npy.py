@@ -1,0 +1,84 @@
+"""Clouds as .npy arrays: float64 (N, 3|4|6|7) = x,y,z [,r,g,b] [,label]."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from core.atomic import atomic_path
+from core.cloud import PointCloud
+from core.errors import InputError
+from core.io.common import absolute_xyz, labels_from_values, recentre
+from core.progress import CancelFn, ProgressFn, chunked, report
+
+#: Columns by width: which hold colour and whether the last one is a label.
+_WIDTHS = {3: (False, False), 4: (False, True), 6: (True, False), 7: (True, True)}
+
+
+def _load(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError as exc:
+        raise InputError("the file does not exist; check the path.", path) from exc
+    except (OSError, ValueError) as exc:
+        raise InputError(f"this is not a readable .npy array ({exc}).", path) from exc
+
+
+def peek_npy_count(path: str | Path) -> int:
+    return int(_load(Path(path)).shape[0])
+
+
+def read_npy(
+    path: str | Path, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> PointCloud:
+    """Read an (N, 3|4|6|7) numeric array: x,y,z [,r,g,b] [,label]."""
+    path = Path(path)
+    array = _load(path)
+    if array.ndim != 2 or array.shape[1] not in _WIDTHS or array.dtype.kind not in "fiu":
+        raise InputError(
+            f"expected a numeric array of shape (N, 3|4|6|7) (x,y,z [,r,g,b] [,label]), "
+            f"found {array.dtype} {array.shape}.",
+            path,
+        )
+    has_rgb, has_label = _WIDTHS[array.shape[1]]
+    report(progress, 0.0, f"Reading {path.name}")
+    xyz = np.array(array[:, :3], dtype=np.float64)
+    bad = ~np.isfinite(xyz).all(axis=1)
+    if bad.any():
+        raise InputError(
+            f"point {int(np.argmax(bad)) + 1} has a NaN or infinite coordinate; fix the array.",
+            path,
+        )
+    rgb = None
+    if has_rgb:
+        values = np.asarray(array[:, 3:6], dtype=np.float64)
+        if len(values) and (values.min() < 0 or values.max() > 255):
+            raise InputError("colours must be 0-255; fix the r,g,b columns.", path)
+        rgb = np.round(values).astype(np.uint8)
+    labels = labels_from_values(np.asarray(array[:, -1]), path) if has_label else None
+    offset = recentre(xyz)
+    report(progress, 1.0, f"Reading {path.name}")
+    return PointCloud(xyz=xyz, rgb=rgb, labels=labels, offset=offset, source=str(path))
+
+
+def write_npy(
+    cloud: PointCloud,
+    path: str | Path,
+    *,
+    labels: np.ndarray | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> None:
+    """Write float64 (N, 3|4|6|7): x,y,z (offset added back) [,r,g,b] [,label]."""
+    width = 3 + (3 if cloud.rgb is not None else 0) + (1 if labels is not None else 0)
+    with atomic_path(path) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float64, shape=(len(cloud), width))
+        for rows in chunked(len(cloud), 1 << 20, progress, cancel, f"Writing {Path(path).name}"):
+            out[rows, :3] = absolute_xyz(cloud.xyz[rows], cloud.offset)
+            if cloud.rgb is not None:
+                out[rows, 3:6] = cloud.rgb[rows]
+            if labels is not None:
+                out[rows, -1] = labels[rows]
+        out.flush()
+        del out

@@ -1,0 +1,253 @@
+"""PCD (Point Cloud Library) files: ascii, binary and binary_compressed (LZF).
+
+Fields x y z, rgb / rgba (packed into one float or uint32), intensity, label. Points
+with NaN coordinates (the holes of an organized depth-camera cloud) are dropped, as
+PCL's removeNaNFromPointCloud does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from core.atomic import atomic_write
+from core.cloud import PointCloud
+from core.errors import InputError
+from core.io import lzf
+from core.io.common import absolute_xyz, labels_from_values, recentre
+from core.progress import CancelFn, ProgressFn, check_cancel, report
+
+ENCODINGS = ("ascii", "binary", "binary_compressed")
+_KEYS = ("VERSION", "FIELDS", "SIZE", "TYPE", "COUNT", "WIDTH", "HEIGHT", "VIEWPOINT", "POINTS")
+
+
+@dataclass
+class _Header:
+    fields: list[str]
+    dtype: np.dtype  # one point, file order; multi-count fields are sub-arrays
+    points: int
+    encoding: str
+    lines: int
+
+
+def _parse_header(handle: IO[bytes], path: Path) -> _Header:
+    values: dict[str, list[str]] = {}
+    number = 0
+    while True:
+        raw = handle.readline()
+        number += 1
+        if not raw:
+            raise InputError("the PCD header has no DATA line; the file is cut or not PCD.", path)
+        words = raw.decode("ascii", errors="replace").split()
+        if not words or words[0].startswith("#"):
+            continue
+        key = words[0].upper()
+        if key == "DATA":
+            encoding = words[1].lower() if len(words) > 1 else ""
+            break
+        if key not in _KEYS:
+            raise InputError(f"this is not a PCD header line: {raw[:40]!r}.", path, number)
+        values[key] = words[1:]
+    if encoding not in ENCODINGS:
+        raise InputError(f"unknown PCD DATA encoding {encoding!r}.", path, number)
+    try:
+        fields = values["FIELDS"]
+        sizes = [int(s) for s in values["SIZE"]]
+        types = values["TYPE"]
+        counts = [int(c) for c in values.get("COUNT", ["1"] * len(fields))]
+        width = int(values.get("WIDTH", ["0"])[0])
+        height = int(values.get("HEIGHT", ["1"])[0])
+        points = int(values.get("POINTS", [str(width * height)])[0])
+        kinds = {"F": "f", "U": "u", "I": "i"}
+        dtype = np.dtype(
+            [
+                (f"{name}_{k}" if name == "_" else name, f"<{kinds[t]}{s}", (c,) if c > 1 else ())
+                for k, (name, s, t, c) in enumerate(zip(fields, sizes, types, counts, strict=True))
+            ]
+        )
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise InputError(f"cannot read the PCD header ({exc}).", path, number) from None
+    if not {"x", "y", "z"} <= set(fields):
+        raise InputError("the PCD file has no x, y, z fields.", path)
+    return _Header(fields, dtype, points, encoding, number)
+
+
+def peek_pcd_count(path: str | Path) -> int:
+    with Path(path).open("rb") as handle:
+        return _parse_header(handle, Path(path)).points
+
+
+def read_pcd(
+    path: str | Path, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> PointCloud:
+    """Read a PCD file.
+
+    Returns
+    -------
+    PointCloud
+        xyz float64 (NaN points dropped), rgb uint8 from packed rgb/rgba, intensity
+        float32, labels from a `label` field.
+
+    Raises
+    ------
+    InputError
+        Bad header, truncated or corrupt data.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        header = _parse_header(handle, path)
+        report(progress, 0.1, f"Reading {path.name}")
+        if header.encoding == "ascii":
+            rows = _read_ascii(handle, header, path)
+        elif header.encoding == "binary":
+            rows = _read_binary(handle, header, path)
+        else:
+            rows = _read_compressed(handle, header, path)
+    report(progress, 1.0, f"Reading {path.name}")
+    return _to_cloud(rows, path)
+
+
+def _truncated(header: _Header, present: int, path: Path) -> InputError:
+    return InputError(
+        f"the PCD file is truncated: {header.points:,} points announced, {present:,} present.",
+        path,
+    )
+
+
+def _read_binary(handle: IO[bytes], header: _Header, path: Path) -> np.ndarray:
+    raw = handle.read(header.points * header.dtype.itemsize)
+    if len(raw) < header.points * header.dtype.itemsize:
+        raise _truncated(header, len(raw) // header.dtype.itemsize, path)
+    return np.frombuffer(raw, header.dtype)
+
+
+def _read_compressed(handle: IO[bytes], header: _Header, path: Path) -> np.ndarray:
+    sizes = np.frombuffer(handle.read(8), "<u4")
+    if len(sizes) < 2:
+        raise _truncated(header, 0, path)
+    compressed, size = int(sizes[0]), int(sizes[1])
+    if size != header.points * header.dtype.itemsize:
+        raise InputError("the PCD compressed block has the wrong size; the file is corrupt.", path)
+    data = handle.read(compressed)
+    if len(data) < compressed:
+        raise InputError("the PCD file is truncated inside its compressed data.", path)
+    flat = lzf.decompress(data, size)
+    if flat is None:
+        raise InputError("the PCD compressed data is corrupt (LZF decoding failed).", path)
+    # The decompressed block holds each field for all points, one field after another.
+    rows = np.empty(header.points, header.dtype)
+    start = 0
+    for name in header.dtype.names or ():
+        field_dtype = header.dtype[name]
+        length = header.points * field_dtype.itemsize
+        column = flat[start : start + length].view(field_dtype.base)
+        rows[name] = column.reshape((header.points, *field_dtype.shape))
+        start += length
+    return rows
+
+
+def _read_ascii(handle: IO[bytes], header: _Header, path: Path) -> np.ndarray:
+    width = sum(int(np.prod(header.dtype[n].shape)) for n in header.dtype.names or ())
+    try:
+        values = np.loadtxt(handle, dtype=np.float64, max_rows=header.points, ndmin=2)
+    except ValueError as exc:
+        match = re.search(r"row (\d+)", str(exc))
+        raise InputError(
+            f"the point data is truncated or malformed: expected {width} numbers a line.",
+            path,
+            header.lines + int(match.group(1)) if match else None,
+        ) from None
+    if len(values) < header.points or values.shape[1] != width:
+        raise _truncated(header, len(values), path)
+    rows = np.empty(header.points, header.dtype)
+    column = 0
+    for name in header.dtype.names or ():
+        field_dtype = header.dtype[name]
+        k = int(np.prod(field_dtype.shape))
+        part = values[:, column : column + k].reshape((header.points, *field_dtype.shape))
+        if name in ("rgb", "rgba") and field_dtype.base.kind == "f":
+            # ascii PCD writes packed colour as the float with the same bits
+            rows[name] = part.astype(np.float32)
+        else:
+            rows[name] = part
+        column += k
+    return rows
+
+
+def _to_cloud(rows: np.ndarray, path: Path) -> PointCloud:
+    names = rows.dtype.names or ()
+    xyz = np.stack([rows[a].astype(np.float64) for a in "xyz"], axis=1)
+    keep = np.isfinite(xyz).all(axis=1)
+    if not keep.all():
+        rows, xyz = rows[keep], xyz[keep]
+    rgb = None
+    colour = "rgb" if "rgb" in names else "rgba" if "rgba" in names else None
+    if colour is not None:
+        packed = np.ascontiguousarray(rows[colour]).view(np.uint32).reshape(-1)
+        rgb = np.stack([(packed >> s) & 0xFF for s in (16, 8, 0)], axis=1).astype(np.uint8)
+    intensity = rows["intensity"] if "intensity" in names else None
+    labels = labels_from_values(rows["label"], path) if "label" in names else None
+    offset = recentre(xyz)
+    return PointCloud(xyz, rgb, intensity, labels, offset, str(path))
+
+
+def write_pcd(
+    cloud: PointCloud,
+    path: str | Path,
+    *,
+    labels: np.ndarray | None = None,
+    encoding: str = "binary",
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> None:
+    """Write PCD v0.7: double x y z (offset added back), packed uint32 rgb, float
+    intensity, uint32 label; `encoding` is ascii, binary or binary_compressed."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {ENCODINGS}")
+    check_cancel(cancel)
+    report(progress, 0.0, f"Writing {Path(path).name}")
+    n = len(cloud)
+    fields = [("x", "<f8"), ("y", "<f8"), ("z", "<f8")]
+    fields += [("rgb", "<u4")] if cloud.rgb is not None else []
+    fields += [("intensity", "<f4")] if cloud.intensity is not None else []
+    fields += [("label", "<u4")] if labels is not None else []
+    rows = np.empty(n, np.dtype(fields))
+    xyz = absolute_xyz(cloud.xyz, cloud.offset)
+    rows["x"], rows["y"], rows["z"] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+    if cloud.rgb is not None:
+        rgb = cloud.rgb.astype(np.uint32)
+        rows["rgb"] = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+    if cloud.intensity is not None:
+        rows["intensity"] = cloud.intensity
+    if labels is not None:
+        rows["label"] = labels
+    names = [name for name, _ in fields]
+    header = [
+        "# .PCD v0.7 - Point Cloud Data file format (written by DenseLabel)",
+        "VERSION 0.7",
+        "FIELDS " + " ".join(names),
+        "SIZE " + " ".join(code[-1] for _, code in fields),
+        "TYPE " + " ".join(code[1].upper() for _, code in fields),
+        "COUNT " + " ".join("1" for _ in fields),
+        f"WIDTH {n}",
+        "HEIGHT 1",
+        "VIEWPOINT 0 0 0 1 0 0 0",
+        f"POINTS {n}",
+        f"DATA {encoding}\n",
+    ]
+    with atomic_write(path, "wb") as handle:
+        handle.write("\n".join(header).encode("ascii"))
+        if encoding == "binary":
+            handle.write(rows.tobytes())
+        elif encoding == "binary_compressed":
+            columns = b"".join(np.ascontiguousarray(rows[name]).tobytes() for name in names)
+            packed = lzf.compress(columns)
+            handle.write(np.array([len(packed), len(columns)], "<u4").tobytes() + packed)
+        else:
+            formats = ["%.17g"] * 3 + ["%d" if c[1] == "u" else "%.9g" for _, c in fields[3:]]
+            np.savetxt(handle, rows.tolist(), fmt=formats)
+    report(progress, 1.0, f"Writing {Path(path).name}")

@@ -1,0 +1,264 @@
+"""PLY point clouds (ascii, binary little- and big-endian) with numpy structured dtypes.
+
+Our own parser: pyvista turns double coordinates into float32, which loses centimetres
+on georeferenced scans. Elements other than `vertex` (faces with list properties) are
+skipped; only the vertex rows are converted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from core.atomic import atomic_write
+from core.cloud import PointCloud
+from core.errors import InputError
+from core.io.common import (
+    absolute_xyz,
+    float_rgb_to_uint8,
+    labels_from_values,
+    recentre,
+    rgb16_to_rgb8,
+)
+from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
+
+_TYPES = {
+    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1",
+    "short": "i2", "int16": "i2", "ushort": "u2", "uint16": "u2",
+    "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
+    "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
+}  # fmt: skip
+_COLOURS = (("red", "green", "blue"), ("diffuse_red", "diffuse_green", "diffuse_blue"))
+_INTENSITY = ("intensity", "scalar_intensity")
+_LABEL = ("label", "class", "classification", "scalar_label", "scalar_classification")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class _Element:
+    name: str
+    count: int
+    properties: list[tuple[str, str]] = field(default_factory=list)  # (name, dtype code)
+    lists: list[tuple[str, str, str]] = field(default_factory=list)  # (name, count, item)
+
+    def dtype(self, order: str) -> np.dtype:
+        return np.dtype([(name, order + code) for name, code in self.properties])
+
+
+@dataclass
+class _Header:
+    format: str
+    elements: list[_Element]
+    data_start: int
+    lines: int
+
+
+def _parse_header(handle: IO[bytes], path: Path) -> _Header:
+    if handle.read(4)[:3] != b"ply":
+        raise InputError("this is not a PLY file (it does not start with 'ply').", path)
+    handle.seek(0)
+    fmt, elements, number = "", [], 0
+    while True:
+        raw = handle.readline()
+        number += 1
+        if not raw:
+            raise InputError("the PLY header has no 'end_header'; the file is cut.", path)
+        words = raw.decode("ascii", errors="replace").split()
+        if not words or words[0] in ("ply", "comment", "obj_info"):
+            continue
+        if words[0] == "end_header":
+            break
+        try:
+            if words[0] == "format":
+                fmt = words[1]
+            elif words[0] == "element":
+                elements.append(_Element(words[1], int(words[2])))
+            elif words[0] == "property" and words[1] == "list":
+                elements[-1].lists.append((words[4], _TYPES[words[2]], _TYPES[words[3]]))
+            elif words[0] == "property":
+                elements[-1].properties.append((words[2], _TYPES[words[1]]))
+        except (IndexError, KeyError, ValueError):
+            raise InputError(
+                f"cannot read the PLY header line {raw[:60]!r}.", path, number
+            ) from None
+    if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
+        raise InputError(f"unknown PLY format {fmt!r}.", path, number)
+    return _Header(fmt, elements, handle.tell(), number)
+
+
+def _vertex(header: _Header, path: Path) -> _Element:
+    for element in header.elements:
+        if element.name == "vertex":
+            names = {n for n, _ in element.properties}
+            if {"x", "y", "z"} <= names and not element.lists:
+                return element
+    raise InputError("the PLY file has no vertex element with x, y, z.", path)
+
+
+def peek_ply_count(path: str | Path) -> int:
+    with Path(path).open("rb") as handle:
+        return _vertex(_parse_header(handle, Path(path)), Path(path)).count
+
+
+def read_ply(
+    path: str | Path, *, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> PointCloud:
+    """Read the vertices of a PLY file.
+
+    Returns
+    -------
+    PointCloud
+        xyz float64 (float or double in the file), rgb uint8 (uchar, ushort or 0-1
+        float colours), intensity float32, labels from label/class/classification.
+
+    Raises
+    ------
+    InputError
+        Not PLY, bad header, truncated data or a bad ascii line.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        header = _parse_header(handle, path)
+        vertex = _vertex(header, path)
+        if header.format == "ascii":
+            rows = _read_ascii(handle, header, vertex, path)
+        else:
+            _skip_binary_before(handle, header, vertex, path)
+            rows = _read_binary(handle, header, vertex, path, progress, cancel)
+    report(progress, 1.0, f"Reading {path.name}")
+    return _to_cloud(rows, vertex, path)
+
+
+def _skip_binary_before(handle: IO[bytes], header: _Header, vertex: _Element, path: Path) -> None:
+    order = "<" if header.format == "binary_little_endian" else ">"
+    for element in header.elements:
+        if element is vertex:
+            return
+        if not element.lists:
+            handle.seek(element.count * element.dtype(order).itemsize, 1)
+            continue
+        for _ in range(element.count):  # rare: lists before the vertices
+            handle.seek(element.dtype(order).itemsize, 1)
+            for _, count_code, item_code in element.lists:
+                size = np.dtype(count_code).itemsize
+                raw = handle.read(size)
+                if len(raw) < size:
+                    raise InputError("the PLY file is truncated.", path)
+                count = int(np.frombuffer(raw, order + count_code)[0])
+                handle.seek(count * np.dtype(item_code).itemsize, 1)
+
+
+def _read_binary(handle, header, vertex, path, progress, cancel) -> np.ndarray:
+    order = "<" if header.format == "binary_little_endian" else ">"
+    dtype = vertex.dtype(order)
+    rows = np.empty(vertex.count, dtype.newbyteorder("="))
+    for part in chunked(vertex.count, _CHUNK, progress, cancel, f"Reading {path.name}"):
+        n = part.stop - part.start
+        raw = handle.read(n * dtype.itemsize)
+        block = np.frombuffer(raw, dtype, count=len(raw) // dtype.itemsize)
+        if len(block) < n:
+            raise InputError(
+                f"the PLY file is truncated: {vertex.count:,} vertices announced, "
+                f"{part.start + len(block):,} present.",
+                path,
+            )
+        rows[part] = block
+    return rows
+
+
+def _read_ascii(handle, header, vertex, path) -> np.ndarray:
+    for element in header.elements:
+        if element is vertex:
+            break
+        for _ in range(element.count):
+            handle.readline()
+    dtype = vertex.dtype("=")
+    try:
+        values = np.loadtxt(handle, dtype=np.float64, max_rows=vertex.count, ndmin=2)
+    except ValueError as exc:
+        match = re.search(r"row (\d+)", str(exc))
+        line = header.lines + int(match.group(1)) if match else None
+        raise InputError(
+            f"a vertex line is not {len(dtype)} numbers ({exc}).", path, line
+        ) from None
+    if len(values) < vertex.count or values.shape[1] != len(dtype):
+        raise InputError(
+            f"the PLY file is truncated: {vertex.count:,} vertices announced, "
+            f"{len(values):,} lines of {len(dtype)} values present.",
+            path,
+        )
+    rows = np.empty(vertex.count, dtype)
+    for j, name in enumerate(dtype.names or ()):
+        rows[name] = values[:, j]
+    return rows
+
+
+def _to_cloud(rows: np.ndarray, vertex: _Element, path: Path) -> PointCloud:
+    lower = {name.lower(): name for name in rows.dtype.names or ()}
+    xyz = np.empty((len(rows), 3), np.float64)
+    for axis, name in enumerate("xyz"):
+        xyz[:, axis] = rows[lower[name]]
+    if not np.isfinite(xyz).all():
+        index = int(np.argmax(~np.isfinite(xyz).all(axis=1)))
+        raise InputError(f"vertex {index + 1} has a NaN or infinite coordinate.", path)
+    rgb = None
+    for names in _COLOURS:
+        if all(n in lower for n in names):
+            columns = np.stack([rows[lower[n]] for n in names], axis=1)
+            if columns.dtype.kind == "f":
+                rgb = float_rgb_to_uint8(columns)
+            elif columns.dtype.itemsize > 1:
+                rgb = rgb16_to_rgb8(columns.astype(np.uint16))
+            else:
+                rgb = columns.astype(np.uint8)
+            break
+    intensity = next((rows[lower[n]] for n in _INTENSITY if n in lower), None)
+    label_name = next((lower[n] for n in _LABEL if n in lower), None)
+    labels = None if label_name is None else labels_from_values(rows[label_name], path)
+    offset = recentre(xyz)
+    return PointCloud(xyz, rgb, intensity, labels, offset, str(path))
+
+
+def write_ply(
+    cloud: PointCloud,
+    path: str | Path,
+    *,
+    labels: np.ndarray | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> None:
+    """Write binary little-endian PLY: double x,y,z (offset added back), uchar
+    red/green/blue, float intensity and a uchar/ushort `label` property when present."""
+    fields: list[tuple[str, str, str]] = [("x", "<f8", "double"), ("y", "<f8", "double")]
+    fields.append(("z", "<f8", "double"))
+    if cloud.rgb is not None:
+        fields += [(c, "u1", "uchar") for c in ("red", "green", "blue")]
+    if cloud.intensity is not None:
+        fields.append(("intensity", "<f4", "float"))
+    if labels is not None:
+        wide = len(labels) and int(np.max(labels)) > 255
+        fields.append(("label", "<u2", "ushort") if wide else ("label", "u1", "uchar"))
+    dtype = np.dtype([(name, code) for name, code, _ in fields])
+    lines = ["ply", "format binary_little_endian 1.0", "comment written by DenseLabel"]
+    lines.append(f"element vertex {len(cloud)}")
+    lines += [f"property {ply_type} {name}" for name, _, ply_type in fields]
+    lines.append("end_header\n")
+    with atomic_write(path, "wb") as handle:
+        handle.write("\n".join(lines).encode("ascii"))
+        for part in chunked(len(cloud), _CHUNK, progress, cancel, f"Writing {Path(path).name}"):
+            check_cancel(cancel)
+            block = np.empty(part.stop - part.start, dtype)
+            xyz = absolute_xyz(cloud.xyz[part], cloud.offset)
+            block["x"], block["y"], block["z"] = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+            if cloud.rgb is not None:
+                for j, name in enumerate(("red", "green", "blue")):
+                    block[name] = cloud.rgb[part, j]
+            if cloud.intensity is not None:
+                block["intensity"] = cloud.intensity[part]
+            if labels is not None:
+                block["label"] = labels[part]
+            handle.write(block.tobytes())
