@@ -36,22 +36,11 @@ def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) 
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside `path`; rename it onto `path` only on success."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"the folder {folder} does not exist; create it or choose another.", path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, mode) as handle:
+        yield handle
+        handle.flush()
+        # On disk before the rename, so a power cut never leaves an empty output.
+        os.fsync(handle.fileno())
 
 
 @contextlib.contextmanager
