@@ -195,7 +195,14 @@ def run(sizes: tuple[int, ...] = SIZES) -> str:
         "# GUI speed (bench/bench_gui.py, Xvfb + Mesa llvmpipe, 2 shared cores)\n\n"
         + markdown_table(header, rows)
         + "\n\nTargets: slider -> result <= 0.3 s, exact 5M downsample <= 1.5 s, "
-        "UI stall <= 100 ms. Display budget 1.5M points (300k while dragging).\n"
+        "UI stall <= 100 ms. Display budget 1.5M points (300k while dragging).\n\n"
+        "Columns: rotate = orient slider step to the end of the frame showing it (median of 7); "
+        "count = voxel slider step (1.8-5.5 cm) to the estimated count in the panel; exact "
+        "preview drawn = to the frame showing the exact downsample (includes a 150 ms pause "
+        "that lets a drag finish); its downsample = that downsample's own time on the worker; "
+        "voxel-mean 1 cm rotated = rotate + exact downsample on the worker; stall = largest gap "
+        "between 10 ms QTimer ticks on the UI thread while that ran. Synthetic room scenes "
+        "(core.scene.make_scene).\n"
     )
 
 

@@ -76,6 +76,9 @@ class SessionState:
     sample: PointCloud | None = None
     index_map: np.ndarray | None = None
     sample_settings: DownsampleSettings | None = None
+    # The rotation the sample was computed at (its frame); may differ from `rotation` if the
+    # user turned the cloud afterwards.
+    sample_rotation: Rotation | None = None
     classes: list[LabelClass] = field(default_factory=list)
     labels_sample: np.ndarray | None = None
     transfer: TransferSettings = field(default_factory=TransferSettings)
@@ -102,6 +105,7 @@ class Session(QObject):
     busy = Signal(str)  # message; a job started
     progress = Signal(float, str)  # fraction, message
     idle = Signal()  # the job ended (done, failed or cancelled)
+    cancel_requested = Signal()  # the status bar's Cancel: running jobs stop (gui/workers.py)
     message = Signal(str)  # a short status-bar message
     error = Signal(str, str)  # title, sentence: shown as a dialog; state is unchanged
 
@@ -132,12 +136,20 @@ class Session(QObject):
         self.downsample_settings_changed.emit()
 
     def set_sample(
-        self, sample: PointCloud, index_map: np.ndarray, settings: DownsampleSettings
+        self,
+        sample: PointCloud,
+        index_map: np.ndarray,
+        settings: DownsampleSettings,
+        rotation: Rotation | None = None,
     ) -> None:
-        """Accept an exact downsample of the (rotated) full cloud; clears sample labels."""
+        """Accept an exact downsample of the (rotated) full cloud; clears sample labels.
+
+        `rotation` is the rotation the sample was computed at (default: the current one).
+        """
         self.state.sample = sample
         self.state.index_map = index_map
         self.state.sample_settings = settings
+        self.state.sample_rotation = rotation if rotation is not None else self.state.rotation
         self.state.labels_sample = None
         self.state.labels_full = None
         self.sample_changed.emit()
@@ -148,6 +160,7 @@ class Session(QObject):
         self.state.sample = None
         self.state.index_map = None
         self.state.sample_settings = None
+        self.state.sample_rotation = None
         self.state.labels_sample = None
 
     # -- labels -----------------------------------------------------------------------

@@ -1,0 +1,294 @@
+"""The main window: the viewport in the centre, one dock per panel, menus from the action table.
+
+It wires panels to the session and runs the File commands; it does not compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+
+from gui.actions import ACTIONS
+from gui.loading import Loaded, load_cloud, make_sample_scene
+from gui.panels import panel_classes
+from gui.preview import warm_up
+from gui.session import DownsampleSettings, Session
+from gui.settings import Settings
+from gui.status import StatusBar
+from gui.viewport import Viewport
+from gui.workers import Job, run_job
+
+_BACKGROUNDS = ("#1e1e24", "#f4f4f4")
+_AREAS = {
+    "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "right": Qt.DockWidgetArea.RightDockWidgetArea,
+    "bottom": Qt.DockWidgetArea.BottomDockWidgetArea,
+}
+
+
+class MainWindow(QMainWindow):
+    """DenseLabel's window. `session` and `settings` are made here unless given (tests)."""
+
+    def __init__(self, session: Session | None = None, settings: Settings | None = None):
+        super().__init__()
+        self.setWindowTitle("DenseLabel")
+        self.setAcceptDrops(True)
+        self.session = session or Session(self)
+        self.settings = settings or Settings()
+        self._restore_downsample_settings()
+        self.viewport = Viewport(self.session, self, budget=self.settings.display_budget())
+        self.viewport.decor.set_background(self.settings.background())
+        self.setCentralWidget(self.viewport)
+        self.status = StatusBar(self.session, self)
+        self.setStatusBar(self.status)
+        self.actions_by_key: dict[str, QAction] = {}
+        self.panels: dict[str, QWidget] = {}
+        self._build_menus()
+        self._build_docks()
+        self.session.error.connect(self.show_error)
+        self.session.cloud_changed.connect(self._update_title)
+        self._last_job: Job | None = None
+        run_job(self.session, "Warming up", warm_up, lambda _: None, quiet=True)
+        self.resize(1500, 950)
+        if (geometry := self.settings.geometry()) is not None:
+            self.restoreGeometry(geometry)
+        if (state := self.settings.window_state()) is not None:
+            self.restoreState(state)
+
+    # -- building ---------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        menus: dict[str, QMenu] = {}
+        for spec in ACTIONS:
+            menu = menus.get(spec.menu) or menus.setdefault(
+                spec.menu, self.menuBar().addMenu(spec.menu)
+            )
+            action = QAction(spec.text, self)
+            if spec.shortcut:
+                action.setShortcut(QKeySequence(spec.shortcut))
+            action.setStatusTip(spec.tip)
+            action.setCheckable(spec.checkable)
+            action.triggered.connect(getattr(self, spec.slot))
+            menu.addAction(action)
+            self.actions_by_key[spec.key] = action
+            if spec.key == "open":
+                self.recent_menu = menu.addMenu("Open &Recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+            if spec.key in ("screenshot", "view_fit", "show_both"):
+                menu.addSeparator()
+        self.view_menu = menus["&View"]
+        self.panels_menu = self.menuBar().addMenu("&Panels")
+
+    def _build_docks(self) -> None:
+        docks: dict[str, list[QDockWidget]] = {}
+        for panel_class in panel_classes():
+            panel = panel_class(self.session, self.viewport, self)
+            dock = QDockWidget(panel_class.title, self)
+            dock.setObjectName(f"dock_{panel_class.__name__}")  # saveState needs names
+            dock.setWidget(panel)
+            area = getattr(panel_class, "area", "right")
+            self.addDockWidget(_AREAS.get(area, _AREAS["right"]), dock)
+            if area == "right" and docks.get(area):
+                self.tabifyDockWidget(docks[area][0], dock)
+            docks.setdefault(area, []).append(dock)
+            self.panels[panel_class.title] = panel
+            self.panels_menu.addAction(dock.toggleViewAction())
+        if docks.get("right"):
+            docks["right"][0].raise_()
+        self._first_docks = {area: group[0] for area, group in docks.items() if group}
+
+    # -- File -------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        from core.io import file_dialog_filter
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a point cloud", self.settings.last_folder(), file_dialog_filter()
+        )
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str | Path) -> Job:
+        """Read `path` on a worker; the current cloud stays until the new one is read."""
+        path = str(path)
+        self.settings.set_last_folder(str(Path(path).parent))
+        title = f"Reading {Path(path).name}"
+        job = run_job(
+            self.session, title, lambda p, c: load_cloud(path, p, c), self._loaded, owner=self
+        )
+        self._last_job = job
+        return job
+
+    def open_sample_scene(self) -> Job:
+        """Generate the bundled sample scene (1M points of a labeled room)."""
+        job = run_job(
+            self.session, "Generating the sample scene", make_sample_scene, self._loaded, owner=self
+        )
+        self._last_job = job
+        return job
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self.viewport.end_comparison()
+        self.session.set_cloud(loaded.cloud, loaded.path)
+        self.session.set_classes(loaded.classes)
+        if loaded.path is not None:
+            self.settings.add_recent_file(loaded.path)
+        self.session.message.emit(f"Loaded {len(loaded.cloud):,} points")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def save_downsampled(self) -> Job | None:
+        state = self.session.state
+        if state.sample is None:
+            self.show_error(
+                "Save downsampled",
+                "There is no downsampled cloud yet; in the "
+                "Downsample panel choose the settings and press 'Use this sample'.",
+            )
+            return None
+        from core.io import file_dialog_filter
+
+        suggested = str(Path(self.settings.last_folder()) / "downsampled.ply")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the downsampled cloud", suggested, file_dialog_filter(write=True)
+        )
+        return self.write_sample(path) if path else None
+
+    def write_sample(self, path: str) -> Job:
+        """Write the sample (with its labels when it has them) on a worker."""
+        from core.io import write_cloud
+
+        sample, labels = self.session.state.sample, self.session.state.labels_sample
+        assert sample is not None
+        done = lambda _: self.session.message.emit(f"Saved {path}")  # noqa: E731
+        return run_job(
+            self.session,
+            f"Writing {Path(path).name}",
+            lambda p, c: write_cloud(sample, path, labels=labels, progress=p, cancel=c),
+            done,
+        )
+
+    def save_screenshot(self) -> None:
+        suggested = str(Path(self.settings.last_folder()) / "denselabel.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", suggested, "PNG (*.png)")
+        if path:
+            self.viewport.screenshot(path)
+            self.session.message.emit(f"Saved {path}")
+
+    # -- View -------------------------------------------------------------------------
+    def view_top(self) -> None:
+        self.viewport.camera_preset("top")
+
+    def view_front(self) -> None:
+        self.viewport.camera_preset("front")
+
+    def view_side(self) -> None:
+        self.viewport.camera_preset("side")
+
+    def view_fit(self) -> None:
+        self.viewport.camera_preset("fit")
+
+    def show_full(self) -> None:
+        self._set_display(show="full")
+
+    def show_sample(self) -> None:
+        self._set_display(show="sample")
+
+    def show_side_by_side(self) -> None:
+        self._set_display(show="side-by-side")
+
+    def bigger_points(self) -> None:
+        self._set_display(point_size=min(self.session.state.display.point_size + 1, 12))
+
+    def smaller_points(self) -> None:
+        self._set_display(point_size=max(self.session.state.display.point_size - 1, 1))
+
+    def toggle_background(self) -> None:
+        current = self.viewport.decor.background
+        color = _BACKGROUNDS[1] if current == _BACKGROUNDS[0] else _BACKGROUNDS[0]
+        self.viewport.decor.set_background(color)
+        self.viewport.update_view()
+
+    def show_axes(self, on: bool) -> None:
+        self.viewport.decor.show_axes(on)
+        self.viewport.update_view()
+
+    def show_scale_bar(self, on: bool) -> None:
+        self.viewport.decor.show_scale_bar(on)
+        self.viewport.update_view()
+
+    def cancel_job(self) -> None:
+        self.session.cancel_requested.emit()
+
+    def _set_display(self, **changes: Any) -> None:
+        self.session.set_display(replace(self.session.state.display, **changes))
+
+    # -- errors, drops, closing -------------------------------------------------------
+    def show_error(self, title: str, sentence: str) -> None:
+        """Every error is a dialog; nothing loaded is lost."""
+        QMessageBox.warning(self, title, sentence)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_file(files[0])
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._first_docks and self.settings.window_state() is None:
+            # First run: give the view the room; docks only as wide as their controls.
+            widths = {"left": 260, "right": 360, "bottom": 200}
+            docks = list(self._first_docks.items())
+            self.resizeDocks(
+                [d for _, d in docks], [widths[a] for a, _ in docks], Qt.Orientation.Horizontal
+            )
+        self._first_docks = {}
+
+    def _update_title(self) -> None:
+        path = self.session.state.path
+        name = Path(path).name if path else "sample scene"
+        self.setWindowTitle(f"{name} - DenseLabel")
+
+    def _restore_downsample_settings(self) -> None:
+        from core.downsample import METHODS
+
+        default = DownsampleSettings()
+        method = self.settings.method(default.method)
+        settings = replace(
+            default,
+            voxel_size=min(max(self.settings.voxel_size(default.voxel_size), 0.002), 0.5),
+            method=method if method in METHODS else default.method,
+        )
+        self.session.set_downsample_settings(settings)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.session.cancel_requested.emit()
+        self.settings.set_window(self.saveGeometry(), self.saveState())
+        self.settings.set_voxel_size(self.session.state.downsample.voxel_size)
+        self.settings.set_method(self.session.state.downsample.method)
+        self.settings.set_display_budget(self.viewport.display_budget)
+        self.settings.set_background(self.viewport.decor.background)
+        self.settings.sync()
+        self.viewport.close_plotter()
+        super().closeEvent(event)

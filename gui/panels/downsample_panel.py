@@ -1,0 +1,234 @@
+"""Downsample panel: method, voxel size or target count, a live preview, and a comparison.
+
+The voxel size has a slider on a log scale (0.2 cm to 50 cm) and a spin box in cm. Every
+change goes to `session.set_downsample_settings`; the preview follows the session.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.lod import human_count
+from gui.panels.compare_box import CompareBox
+from gui.preview import VOXEL_METHODS, PreviewController, PreviewResult
+from gui.session import DownsampleSettings, Session
+from gui.viewport import Viewport
+
+METHOD_NAMES = {
+    "voxel-mean": "Voxel mean",
+    "voxel-nearest": "Voxel nearest (real points)",
+    "stride": "Every n-th point",
+    "random": "Random",
+}
+MIN_CM, MAX_CM = 0.2, 50.0
+SLIDER_STEPS = 1000
+ROTATION_PAUSE_MS = 300
+
+
+def cm_to_slider(cm: float) -> int:
+    """Slider position for a voxel size in cm (log scale)."""
+    cm = min(max(cm, MIN_CM), MAX_CM)
+    return round(SLIDER_STEPS * math.log(cm / MIN_CM) / math.log(MAX_CM / MIN_CM))
+
+
+def slider_to_cm(position: int) -> float:
+    """Voxel size in cm for a slider position, rounded to what the spin box shows."""
+    return round(MIN_CM * (MAX_CM / MIN_CM) ** (position / SLIDER_STEPS), 2)
+
+
+def method_combo() -> QComboBox:
+    combo = QComboBox()
+    for method, name in METHOD_NAMES.items():
+        combo.addItem(name, method)
+    return combo
+
+
+class DownsamplePanel(QWidget):
+    """Controls bound both ways to `session.state.downsample`, plus the live preview."""
+
+    title = "Downsample"
+    area = "right"
+
+    def __init__(self, session: Session, viewport: Viewport, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.viewport = viewport
+        self.preview = PreviewController(session, lambda: viewport.display_index, self)
+        self.method = method_combo()
+        self.voxel_slider = QSlider(Qt.Orientation.Horizontal)
+        self.voxel_slider.setRange(0, SLIDER_STEPS)
+        self.voxel_slider.setToolTip("Voxel edge, log scale from 0.2 cm to 50 cm")
+        self.voxel_cm = QDoubleSpinBox()
+        self.voxel_cm.setRange(MIN_CM, MAX_CM)
+        self.voxel_cm.setDecimals(2)
+        self.voxel_cm.setSuffix(" cm")
+        self.voxel_cm.setKeyboardTracking(False)
+        self.target = QSpinBox()
+        self.target.setRange(1, 2_000_000_000)
+        self.target.setGroupSeparatorShown(True)
+        self.target.setSuffix(" points")
+        self.target.setKeyboardTracking(False)
+        self.live = QCheckBox("Live preview")
+        self.live.setChecked(True)
+        self.count_label = QLabel("-")
+        self.ratio_label = QLabel("-")
+        self.time_label = QLabel("-")
+        self.use_button = QPushButton("Use this sample")
+        self.use_button.setToolTip("Make the previewed downsample the one to label")
+        self.use_button.setEnabled(False)
+        self.compare = CompareBox(session, viewport, self)
+        self._layout()
+        self.method.currentIndexChanged.connect(lambda _: self._push())
+        self.voxel_slider.valueChanged.connect(self._slider_moved)
+        self.voxel_cm.valueChanged.connect(lambda _: self._push())
+        self.target.valueChanged.connect(lambda _: self._push())
+        self.live.toggled.connect(self._live_toggled)
+        self.use_button.clicked.connect(self.use_sample)
+        self.preview.estimated.connect(self._show_estimate)
+        self.preview.computed.connect(self._show_result)
+        self.preview.failed.connect(self._show_failure)
+        session.downsample_settings_changed.connect(self.refresh)
+        session.downsample_settings_changed.connect(self._settings_changed)
+        # While the orient sliders move the view turns at once; the preview waits for a pause
+        # so the downsample does not compete with drawing.
+        self._after_rotation = QTimer(self, singleShot=True, interval=ROTATION_PAUSE_MS)
+        self._after_rotation.timeout.connect(self._request_preview)
+        session.rotation_changed.connect(self._after_rotation.start)
+        session.cloud_changed.connect(self._cloud_changed)
+        self.refresh()
+
+    def _layout(self) -> None:
+        voxel_row = QHBoxLayout()
+        voxel_row.addWidget(self.voxel_slider, 1)
+        voxel_row.addWidget(self.voxel_cm)
+        form = QFormLayout()
+        form.addRow("Method", self.method)
+        form.addRow("Voxel size", voxel_row)
+        form.addRow("Target count", self.target)
+        form.addRow(self.live)
+        form.addRow("Points", self.count_label)
+        form.addRow("Of full cloud", self.ratio_label)
+        form.addRow("Time", self.time_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.use_button)
+        layout.addWidget(self.compare)
+        layout.addStretch(1)
+
+    # -- widgets -> session -----------------------------------------------------------
+    def _slider_moved(self, position: int) -> None:
+        with QSignalBlocker(self.voxel_cm):
+            self.voxel_cm.setValue(slider_to_cm(position))
+        self._push()
+
+    def _push(self) -> None:
+        settings = replace(
+            self.session.state.downsample,
+            method=self.method.currentData(),
+            voxel_size=self.voxel_cm.value() / 100,
+            target=self.target.value(),
+        )
+        if settings != self.session.state.downsample:
+            self.session.set_downsample_settings(settings)
+
+    # -- session -> widgets -----------------------------------------------------------
+    def refresh(self) -> None:
+        settings = self.session.state.downsample
+        cm = settings.voxel_size * 100
+        with QSignalBlocker(self.method), QSignalBlocker(self.voxel_cm):
+            self.method.setCurrentIndex(max(self.method.findData(settings.method), 0))
+            self.voxel_cm.setValue(cm)
+        with QSignalBlocker(self.voxel_slider), QSignalBlocker(self.target):
+            self.voxel_slider.setValue(cm_to_slider(cm))
+            self.target.setValue(settings.target)
+        voxel = settings.method in VOXEL_METHODS
+        for widget in (self.voxel_slider, self.voxel_cm):
+            widget.setEnabled(voxel)
+        self.target.setEnabled(not voxel)
+
+    def _settings_changed(self) -> None:
+        if self.session.state.cloud is not None and self.session.state.display.show == "full":
+            # The user is tuning the sample: show it beside the full cloud.
+            self.session.set_display(replace(self.session.state.display, show="side-by-side"))
+        self._request_preview()
+
+    def _cloud_changed(self) -> None:
+        self._after_rotation.stop()
+        self.preview.cancel()
+        self.use_button.setEnabled(False)
+        for label in (self.count_label, self.ratio_label, self.time_label):
+            label.setText("-")
+        self._request_preview()
+
+    def _live_toggled(self, on: bool) -> None:
+        if on:
+            self._request_preview()
+        else:
+            self.preview.cancel()
+            self.viewport.set_preview(None)
+            self.time_label.setText("live preview off")
+
+    def _request_preview(self) -> None:
+        if self.live.isChecked() and self.session.state.cloud is not None:
+            self.use_button.setEnabled(False)
+            self.time_label.setText("computing...")
+            self.preview.request()
+
+    def _show_estimate(self, n: int, exact: bool) -> None:
+        if self.preview.latest is not None:
+            return  # the exact result already arrived
+        self._show_count(n, exact)
+
+    def _show_count(self, n: int, exact: bool) -> None:
+        cloud = self.session.state.cloud
+        n_full = len(cloud) if cloud is not None else 0
+        self.count_label.setText(f"{n:,}" if exact else f"about {n:,} (estimate)")
+        self.ratio_label.setText(f"{100 * n / max(n_full, 1):.2f} % of {human_count(n_full)}")
+
+    def _show_result(self, result: PreviewResult) -> None:
+        self._show_count(len(result.sample), True)
+        self.time_label.setText(f"{result.seconds:.2f} s")
+        self.use_button.setEnabled(True)
+        title = f"preview ({_describe(result.settings)})"
+        self.viewport.set_preview(result.sample, title, result.rotation)
+
+    def is_busy(self) -> bool:
+        """A preview is waiting or running (tests and benchmarks wait on it)."""
+        return self._after_rotation.isActive() or self.preview.is_busy()
+
+    def _show_failure(self, sentence: str) -> None:
+        self.count_label.setText("-")
+        self.ratio_label.setText("-")
+        self.time_label.setText(sentence)
+        self.time_label.setWordWrap(True)
+
+    def use_sample(self) -> None:
+        """Make the previewed downsample the session's sample (clears sample labels)."""
+        result = self.preview.latest
+        if result is None:
+            return
+        self.viewport.set_preview(None)
+        self.session.set_sample(result.sample, result.index_map, result.settings, result.rotation)
+        self.session.message.emit(f"Downsampled to {len(result.sample):,} points")
+
+
+def _describe(settings: DownsampleSettings) -> str:
+    if settings.method in VOXEL_METHODS:
+        return f"{settings.method}, {settings.voxel_size * 100:g} cm"
+    return f"{settings.method}, {settings.target:,}"

@@ -1,0 +1,196 @@
+"""Carry the sample's labels back to every point: voxel (index map), knn or auto."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from gui.panels.review_common import full_cloud_in_view
+from gui.session import Session, SessionState, TransferSettings
+from gui.workers import Job, run_job
+
+METHOD_TIPS = {
+    "voxel": "Exact: each point takes its voxel's label (only for a voxel downsample)",
+    "knn": "Vote of the k nearest labeled sample points",
+    "auto": "Chooses its settings from the labeled sample itself",
+}
+
+
+class CarryBackWidget(QGroupBox):
+    """Method and settings, a Carry back button; runs in a worker with progress and cancel."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__("Carry labels back to every point", parent)
+        self.session = session
+        self.job: Job | None = None
+        self.method = QComboBox(self)
+        for name, tip in METHOD_TIPS.items():
+            self.method.addItem(name)
+            self.method.setItemData(self.method.count() - 1, tip, 3)  # 3 = ToolTipRole
+        self.k = QSpinBox(self)
+        self.k.setRange(1, 64)
+        self.weights = QComboBox(self)
+        self.weights.addItems(["uniform", "distance"])
+        self.max_distance = QDoubleSpinBox(self)
+        self.max_distance.setRange(0.0, 1000.0)
+        self.max_distance.setDecimals(3)
+        self.max_distance.setSuffix(" m")
+        self.max_distance.setSpecialValueText("no limit")
+        self.max_distance.setToolTip(
+            "Points farther than this from every labeled sample point stay unlabeled"
+        )
+        self.run_button = QPushButton("Carry back", self)
+        self.run_button.clicked.connect(self.carry_back)
+        self.why = QLabel(self)
+        self.why.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Method", self.method)
+        form.addRow("Neighbours k", self.k)
+        form.addRow("Weights", self.weights)
+        form.addRow("Max distance", self.max_distance)
+        form.addRow(self.run_button)
+        form.addRow(self.why)
+        self._show_settings()
+        for widget in (self.method, self.weights):
+            widget.currentTextChanged.connect(self._store_settings)
+        self.k.valueChanged.connect(self._store_settings)
+        self.max_distance.valueChanged.connect(self._store_settings)
+        session.transfer_settings_changed.connect(self._show_settings)
+        for signal in (
+            session.sample_changed,
+            session.sample_labels_changed,
+            session.cloud_changed,
+        ):
+            signal.connect(self.refresh)
+        self.refresh()
+
+    # -- settings <-> widgets -------------------------------------------------------------
+    def settings(self) -> TransferSettings:
+        distance = self.max_distance.value()
+        return TransferSettings(
+            method=self.method.currentText(),
+            k=self.k.value(),
+            weights=self.weights.currentText(),
+            max_distance=distance if distance > 0 else None,
+        )
+
+    def _store_settings(self) -> None:
+        if self.settings() != self.session.state.transfer:
+            self.session.set_transfer_settings(self.settings())
+        self.refresh()
+
+    def _show_settings(self) -> None:
+        settings = self.session.state.transfer
+        for widget in (self.method, self.k, self.weights, self.max_distance):
+            widget.blockSignals(True)
+        self.method.setCurrentText(settings.method)
+        self.k.setValue(settings.k)
+        self.weights.setCurrentText(settings.weights)
+        self.max_distance.setValue(settings.max_distance or 0.0)
+        for widget in (self.method, self.k, self.weights, self.max_distance):
+            widget.blockSignals(False)
+        self.refresh()
+
+    # -- running ------------------------------------------------------------------------
+    def why_disabled(self) -> str:
+        """A sentence saying why Carry back cannot run now, or '' when it can."""
+        if self.job is not None and self.job.is_running():
+            return "Carrying back… (Cancel in the status bar stops it)."
+        state = self.session.state
+        if state.cloud is None or state.sample is None:
+            return "Load a cloud and downsample it first."
+        if state.labels_sample is None:
+            return "Load labels for the sample first."
+        if self.method.currentText() == "voxel":
+            made_by = state.sample_settings.method if state.sample_settings else ""
+            if not made_by.startswith("voxel") or state.index_map is None:
+                return "The voxel method needs a voxel downsample; use knn or auto."
+        return ""
+
+    def refresh(self) -> None:
+        reason = self.why_disabled()
+        knn = self.method.currentText() == "knn"
+        for widget in (self.k, self.weights, self.max_distance):
+            widget.setEnabled(knn)
+        self.run_button.setEnabled(not reason)
+        self.why.setText(reason)
+
+    def carry_back(self) -> Job | None:
+        """Start the carry-back in a worker; the result goes to `session.set_full_labels`."""
+        if self.why_disabled():
+            return None
+        settings = self.settings()
+        snapshot = replace(self.session.state)  # the worker reads a snapshot, never the live state
+
+        def work(progress, cancel):
+            return _transfer(settings, snapshot, progress, cancel)
+
+        self.job = run_job(
+            self.session, f"Carrying labels back ({settings.method})", work, self._done
+        )
+        # One carry-back at a time: a second click would race the first to the session.
+        self.run_button.setEnabled(False)
+        self.job.ended.connect(self.refresh)
+        return self.job
+
+    def _done(self, result) -> None:
+        labels_full, note = result
+        state = self.session.state
+        if state.cloud is None or len(labels_full) != len(state.cloud):
+            return  # the cloud changed while the job ran; its labels belong to no one
+        self.session.set_full_labels(labels_full)
+        if state.display.color_by not in ("labels", "errors"):
+            self.session.set_display(replace(state.display, color_by="labels"))
+        self.session.message.emit(f"Labels carried back to every point{note}.")
+
+
+def _transfer(settings: TransferSettings, state: SessionState, progress, cancel):
+    """Run the chosen method; returns (labels_full (N,) in the sample labels' dtype, a note)."""
+    sample, labels_sample, index_map = state.sample, state.labels_sample, state.index_map
+    assert sample is not None and labels_sample is not None and index_map is not None
+    if settings.method == "voxel":
+        from core.transfer import transfer_labels_map
+
+        progress(0.0, "through the index map")
+        return transfer_labels_map(labels_sample, index_map), ""
+    full = full_cloud_in_view(state, "sample")  # where the sample was computed
+    assert full is not None
+    if settings.method == "knn":
+        from core.transfer import transfer_labels_knn
+
+        labels = transfer_labels_knn(
+            sample.xyz,
+            labels_sample,
+            full.xyz,
+            k=settings.k,
+            weights=settings.weights,
+            max_distance=settings.max_distance,
+            progress=progress,
+            cancel=cancel,
+        )
+        return labels, ""
+    from core.transfer_auto import transfer_labels_auto
+
+    made = state.sample_settings
+    voxel_size = made.voxel_size if made and made.method.startswith("voxel") else None
+    labels, report = transfer_labels_auto(
+        full,
+        sample,
+        labels_sample,
+        index_map,
+        voxel_size=voxel_size,
+        progress=progress,
+        cancel=cancel,
+    )
+    chosen = ", ".join(f"{k}={v}" for k, v in report.items() if isinstance(v, (int, float, str)))
+    return labels, f" (auto: {chosen[:120]})" if chosen else ""

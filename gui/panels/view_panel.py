@@ -1,0 +1,100 @@
+"""View panel: what is shown (full, sample, side by side), colour by, point size, background,
+and the display budget (most points drawn per cloud)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.session import Session
+from gui.viewport import Viewport
+
+SHOW = (("Full cloud", "full"), ("Downsampled", "sample"), ("Side by side", "side-by-side"))
+COLOR_BY = (
+    ("RGB", "rgb"),
+    ("Height", "height"),
+    ("Intensity", "intensity"),
+    ("Class labels", "labels"),
+    ("Errors vs known labels", "errors"),
+)
+
+
+class ViewPanel(QWidget):
+    """Controls bound both ways to `session.state.display`."""
+
+    title = "View"
+    area = "left"
+
+    def __init__(self, session: Session, viewport: Viewport, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.viewport = viewport
+        self.show_combo = _combo(SHOW, lambda v: self._set(show=v))
+        self.show_combo.setToolTip("Side by side links the two cameras (keys 1, 2, 3)")
+        self.color_combo = _combo(COLOR_BY, lambda v: self._set(color_by=v))
+        self.point_size = QDoubleSpinBox()
+        self.point_size.setRange(1.0, 12.0)
+        self.point_size.setSingleStep(1.0)
+        self.point_size.setDecimals(0)
+        self.point_size.valueChanged.connect(lambda v: self._set(point_size=float(v)))
+        self.background_button = QPushButton("Background...")
+        self.background_button.clicked.connect(self._choose_background)
+        self.budget = QSpinBox()
+        self.budget.setRange(100, 20_000)
+        self.budget.setSingleStep(100)
+        self.budget.setSuffix(" k points")
+        self.budget.setToolTip(
+            "Most points drawn per cloud; computation always uses every point. "
+            "Software OpenGL draws about 5M points a second."
+        )
+        self.budget.setKeyboardTracking(False)
+        self.budget.setValue(viewport.display_budget // 1000)
+        self.budget.valueChanged.connect(lambda k: viewport.set_display_budget(k * 1000))
+        form = QFormLayout()
+        form.addRow("Show", self.show_combo)
+        form.addRow("Colour by", self.color_combo)
+        form.addRow("Point size", self.point_size)
+        form.addRow("Display budget", self.budget)
+        form.addRow(self.background_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        session.display_changed.connect(self.refresh)
+        self.refresh()
+
+    def _set(self, **changes: Any) -> None:
+        self.session.set_display(replace(self.session.state.display, **changes))
+
+    def _choose_background(self) -> None:
+        color = QColorDialog.getColor(parent=self, title="Background colour")
+        if color.isValid():
+            self.viewport.decor.set_background(color.name())
+            self.viewport.update_view()
+
+    def refresh(self) -> None:
+        display = self.session.state.display
+        for combo, value in ((self.show_combo, display.show), (self.color_combo, display.color_by)):
+            with QSignalBlocker(combo):
+                combo.setCurrentIndex(max(combo.findData(value), 0))
+        with QSignalBlocker(self.point_size):
+            self.point_size.setValue(display.point_size)
+
+
+def _combo(items: tuple[tuple[str, str], ...], on_choice: Any) -> QComboBox:
+    combo = QComboBox()
+    for text, value in items:
+        combo.addItem(text, value)
+    combo.currentIndexChanged.connect(lambda _: on_choice(combo.currentData()))
+    return combo

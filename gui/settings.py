@@ -1,0 +1,99 @@
+"""What the app remembers between runs, over QSettings with typed getters and setters.
+
+Tests pass a file path so they never read or write the user's real settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 10
+DEFAULT_DISPLAY_BUDGET = 1_500_000
+
+
+class Settings:
+    """Typed access to the app's QSettings.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An INI file to use instead of the platform's store (tests, portable installs).
+    """
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            self._store = QSettings("DenseLabel", "DenseLabel")
+        else:
+            self._store = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        self._store.sync()
+
+    # -- files ------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value: Any = self._store.value("files/recent", [])
+        if isinstance(value, str):  # QSettings gives back a str for a one-item list
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def add_recent_file(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        files = [path] + [f for f in self.recent_files() if f != path]
+        self._store.setValue("files/recent", files[:MAX_RECENT])
+
+    def clear_recent_files(self) -> None:
+        self._store.setValue("files/recent", [])
+
+    def last_folder(self) -> str:
+        return str(self._store.value("files/last_folder", str(Path.home())))
+
+    def set_last_folder(self, folder: str) -> None:
+        self._store.setValue("files/last_folder", folder)
+
+    # -- window -----------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        value = self._store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def window_state(self) -> QByteArray | None:
+        value = self._store.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._store.setValue("window/geometry", geometry)
+        self._store.setValue("window/state", state)
+
+    # -- downsampling and display -----------------------------------------------------
+    def voxel_size(self, default: float) -> float:
+        return _as_float(self._store.value("downsample/voxel_size"), default)
+
+    def set_voxel_size(self, metres: float) -> None:
+        self._store.setValue("downsample/voxel_size", float(metres))
+
+    def method(self, default: str) -> str:
+        return str(self._store.value("downsample/method", default))
+
+    def set_method(self, method: str) -> None:
+        self._store.setValue("downsample/method", method)
+
+    def display_budget(self) -> int:
+        return int(_as_float(self._store.value("view/display_budget"), DEFAULT_DISPLAY_BUDGET))
+
+    def set_display_budget(self, n_points: int) -> None:
+        self._store.setValue("view/display_budget", int(n_points))
+
+    def background(self) -> str:
+        return str(self._store.value("view/background", "#1e1e24"))
+
+    def set_background(self, color: str) -> None:
+        self._store.setValue("view/background", color)
+
+
+def _as_float(value: object, default: float) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,55 @@
+"""The status bar: messages, a progress bar and a Cancel button, driven by the Session."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from gui.session import Session
+
+_MESSAGE_MS = 6000
+
+
+class StatusBar(QStatusBar):
+    """Shows `session.busy`/`progress`/`idle`; Cancel emits `session.cancel_requested`."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._session = session
+        self._jobs = 0
+        self.job_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the running job (Esc)")
+        self.cancel_button.clicked.connect(session.cancel_requested)
+        for widget in (self.job_label, self.progress_bar, self.cancel_button):
+            self.addPermanentWidget(widget)
+        session.busy.connect(self._on_busy)
+        session.progress.connect(self._on_progress)
+        session.idle.connect(self._on_idle)
+        session.message.connect(lambda text: self.showMessage(text, _MESSAGE_MS))
+        self._show_job(False)
+
+    def is_busy(self) -> bool:
+        return self._jobs > 0
+
+    def _on_busy(self, title: str) -> None:
+        self._jobs += 1
+        self.job_label.setText(title)
+        self.progress_bar.setValue(0)
+        self._show_job(True)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(round(fraction * 1000))
+        if message:
+            self.job_label.setText(message)
+
+    def _on_idle(self) -> None:
+        self._jobs = max(self._jobs - 1, 0)
+        self._show_job(self._jobs > 0)
+
+    def _show_job(self, on: bool) -> None:
+        for widget in (self.job_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(on)

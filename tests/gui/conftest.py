@@ -1,0 +1,71 @@
+"""The one main-window factory for GUI tests; it owns the window's clean-up.
+
+Render windows must be closed: a leaked VTK window crashes a later test (pyvistaqt checks
+the same in its own suite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_plotters():
+    """Fail a test that leaves a render window open (as pyvistaqt's own suite does)."""
+    from pyvista.plotting import plotter
+
+    before = set(plotter._ALL_PLOTTERS)
+    yield
+    leaked = [
+        key
+        for key, p in plotter._ALL_PLOTTERS.items()
+        if key not in before and not getattr(p, "_closed", True)
+    ]
+    assert not leaked, f"render windows left open: {leaked}; close them in the test's fixture"
+
+
+@pytest.fixture
+def dialogs(monkeypatch) -> list[tuple[str, str]]:
+    """Error dialogs shown by the main window, recorded instead of blocking the test."""
+    import gui.main_window
+
+    shown: list[tuple[str, str]] = []
+
+    class RecordingMessageBox:
+        @staticmethod
+        def warning(parent: Any, title: str, text: str, *args: Any) -> None:
+            shown.append((title, text))
+
+    monkeypatch.setattr(gui.main_window, "QMessageBox", RecordingMessageBox)
+    return shown
+
+
+@pytest.fixture
+def main_window(qtbot, tmp_path, dialogs) -> Iterator[Any]:
+    """A shown MainWindow with its settings in a temporary file; closed after the test."""
+    from gui.main_window import MainWindow
+    from gui.session import Session
+    from gui.settings import Settings
+
+    window = MainWindow(Session(), Settings(tmp_path / "settings.ini"))
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.session.cancel_requested.emit()
+    window.close()  # closeEvent closes the plotter
+    window.deleteLater()
+
+
+def wait_for_job(qtbot, job: Any, timeout: int = 30_000) -> None:
+    """Wait until a worker job's outcome reached the UI thread (its slots have run)."""
+    qtbot.waitUntil(lambda: job.delivered, timeout=timeout)
+
+
+def wait_for_preview(qtbot, window: Any, timeout: int = 30_000) -> None:
+    """Wait until the downsample panel's preview finished and was delivered."""
+    panel = window.panels["Downsample"]
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=timeout)
