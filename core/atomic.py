@@ -18,9 +18,15 @@ from core.errors import InputError
 
 def _umask_mode() -> int:
     """0666 minus the process umask: what open() would give, unlike mkstemp's 0600."""
+    # Reading the umask means setting it; done once at import, before worker threads
+    # write files, because a thread creating a file between the two calls would get 0666.
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+#: Permissions of every output file (the umask is read once; see `_umask_mode`).
+OUTPUT_MODE = _umask_mode()
 
 
 def refuse_overwriting_inputs(output: str | Path, inputs: Iterable[str | Path]) -> None:
@@ -57,7 +63,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, _umask_mode())
+        os.chmod(tmp, OUTPUT_MODE)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -92,6 +92,19 @@ class PointCloud:
         return replace(self, xyz=xyz)
 
 
+def in_frame_of(cloud: PointCloud, reference: PointCloud) -> PointCloud:
+    """`cloud` re-expressed with `reference`'s offset, so both share one coordinate frame.
+
+    Two files of one scan may be recentred differently on reading (each reader picks
+    its own offset), so coordinates are only comparable after this. Returns `cloud`
+    itself when the offsets already match.
+    """
+    shift = cloud.offset - reference.offset
+    if not np.any(shift):
+        return cloud
+    return replace(cloud, xyz=cloud.xyz + shift, offset=reference.offset.copy())
+
+
 def _check_len(name: str, array: np.ndarray, n: int, shape: tuple[int, ...]) -> None:
     if array.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {array.shape}")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from core.classes import LabelClass, default_color, read_classes
-from core.cloud import UNLABELED, PointCloud
+from core.cloud import UNLABELED, PointCloud, in_frame_of
 from core.errors import InputError
 
 #: Extensions `read_sample_labels` accepts, for file dialogs.
@@ -92,7 +92,7 @@ def read_sample_labels(
     found = None
     if suffix in (".manifest", ".jsonl"):
         labels, found = _labels_from_output_manifest(path, n_expected, classes or [])
-    elif suffix in _CLOUD_EXTENSIONS or _is_cloud_file(path):
+    elif is_cloud_file(path):
         labels = _labels_from_cloud(path)
     else:
         from core.labels_io import read_labels
@@ -111,17 +111,26 @@ def _check_length(labels: np.ndarray, n_expected: int, path: Path) -> None:
         )
 
 
-def _is_cloud_file(path: Path) -> bool:
-    """True for a npy of shape (N, >=4) or text whose lines hold x,y,z,... values."""
+def is_cloud_file(path: str | Path) -> bool:
+    """True if `path` holds a point cloud rather than a plain list of labels.
+
+    Cloud extensions (.ply .las .laz .xyz .pts .pcd) always are; a .npy of shape (N, >=3)
+    and text (.txt .csv .labels) whose first data line has 3 or more values are sniffed
+    as clouds, since a labels file holds one value a line. A cloud of only x,y,z then
+    reads as "carries no labels", which tells the user more than "not a label".
+    """
+    path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in _CLOUD_EXTENSIONS:
+        return True
     if suffix == ".npy":
         try:
             array = np.load(path, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError):
             return False  # let read_labels explain what is wrong with it
-        return array.ndim == 2 and array.shape[1] >= 4
+        return array.ndim == 2 and array.shape[1] >= 3
     if suffix in _TEXT_EXTENSIONS:
-        return len(_first_data_line(path).replace(",", " ").split()) >= 4
+        return len(_first_data_line(path).replace(",", " ").split()) >= 3
     return False
 
 
@@ -322,15 +331,15 @@ def read_known_labels(
         Full points that got a known label.
     """
     path = Path(path)
-    if not (path.suffix.lower() in _CLOUD_EXTENSIONS or _is_cloud_file(path)):
+    if not is_cloud_file(path):
         labels = read_sample_labels(path, len(full)).labels
         return labels, int(np.count_nonzero(labels != UNLABELED))
     from core.io import read_cloud
 
-    part = read_cloud(path)
+    part = in_frame_of(read_cloud(path), full)
     if part.labels is None:
         raise InputError("the point cloud has no labels; choose a labeled file.", path)
-    part_xyz = part.xyz + (part.offset - full.offset)
+    part_xyz = part.xyz
     if len(part) == len(full) and np.allclose(part_xyz, full.xyz, atol=tolerance):
         return part.labels, int(np.count_nonzero(part.labels != UNLABELED))
     from scipy.spatial import cKDTree

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.cloud import UNLABELED, PointCloud
+from core.cloud import UNLABELED, PointCloud, in_frame_of
 from core.errors import InputError
 from core.progress import CancelFn, ProgressFn, check_cancel, report, sub_progress
 from core.transfer_auto_carry import carry, majority_labels
@@ -75,6 +75,8 @@ def transfer_labels_auto(
     labels_sample = np.asarray(labels_sample)
     index_map = np.asarray(index_map)
     _check_inputs(full, sample, labels_sample, index_map)
+    # Files of one scan are recentred on their own when read: compare in the full cloud's frame.
+    sample = in_frame_of(sample, full)
     rng = np.random.default_rng(seed)
     size_source = "given"
     if voxel_size is None:

@@ -41,3 +41,14 @@ def test_an_output_that_is_an_input_is_refused(tmp_path):
     with pytest.raises(InputError, match="overwrite an input"):
         refuse_overwriting_inputs(tmp_path / "." / "scan.xyz", [scan])
     refuse_overwriting_inputs(tmp_path / "other.xyz", [scan])
+
+
+def test_writing_never_changes_the_process_umask(tmp_path, monkeypatch):
+    # Setting the umask, even briefly, races with other threads creating files.
+    def no_umask(_mask):
+        raise AssertionError("os.umask called while writing")
+
+    monkeypatch.setattr(os, "umask", no_umask)
+    with atomic_write(tmp_path / "out.txt", "w") as handle:
+        handle.write("done")
+    assert (tmp_path / "out.txt").read_text() == "done"

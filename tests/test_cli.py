@@ -307,3 +307,31 @@ def test_evaluate_inside_a_tile_scores_only_its_points(capsys, data_dir, pipelin
     # The labeled export carries the same labels in its classification field.
     status, stdout, _ = run_cli(capsys, "evaluate", tmp_path / "labeled.laz", out, "--json")
     assert status == 0 and json.loads(stdout)["accuracy"] == 1.0
+
+
+def test_downsample_command_offers_exactly_the_core_methods():
+    import core.cli.downsample
+    import core.downsample
+
+    assert core.cli.downsample.METHODS == core.downsample.METHODS
+
+
+def test_sample_rebuilt_from_the_map_is_the_mean_of_its_points():
+    from core.cli.upsample import sample_from_index_map
+    from core.cloud import PointCloud
+
+    rng = np.random.default_rng(0)
+    xyz = rng.random((50, 3))
+    rgb = rng.integers(0, 256, (50, 3)).astype(np.uint8)
+    index_map = rng.integers(0, 6, 50)
+    index_map[index_map == 4] = 5  # row 4: no point maps to it
+    full = PointCloud(xyz=xyz, rgb=rgb, offset=np.array([1000.0, 2000.0, 10.0]))
+    sample = sample_from_index_map(full, index_map)
+    assert len(sample) == 6
+    for row in (0, 1, 2, 3, 5):
+        mine = index_map == row
+        np.testing.assert_allclose(sample.xyz[row], xyz[mine].mean(axis=0))
+        assert sample.rgb is not None
+        np.testing.assert_array_equal(sample.rgb[row], np.rint(rgb[mine].mean(axis=0)))
+    np.testing.assert_array_equal(sample.xyz[4], 0.0)  # not NaN
+    np.testing.assert_array_equal(sample.offset, full.offset)

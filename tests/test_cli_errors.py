@@ -214,26 +214,64 @@ def test_installed_console_script_runs_a_signal_interrupted_demo(tmp_path):
         "denselabel"
     )
     command = [script] if script else [sys.executable, "-m", "core.cli"]
-    done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+    # cwd and PYTHONPATH let the `python -m core.cli` fallback find the package from anywhere.
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+    run = {"cwd": ROOT, "env": env, "text": True}
+    done = subprocess.run([*command, "--version"], capture_output=True, timeout=60, **run)
     assert done.returncode == 0 and "denselabel" in done.stdout
 
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # 3M points: the steps after the first take seconds, so the signal lands mid-run
+    # (a finished demo would exit 0); only the scene is built before it is stopped.
     demo = subprocess.Popen(
         [*command, "demo", "--points", "3000000"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        **run,
     )
     try:
         assert demo.stderr is not None
-        first_step = demo.stderr.readline()  # the handler is installed once a step has run
-        assert "generating the scene" in first_step
-        demo.send_signal(signal.SIGINT)
+        before = _read_until(demo.stderr, "generating the scene")
+        demo.send_signal(signal.SIGINT)  # at once: the next step polls the cancel flag
         _, stderr = demo.communicate(timeout=120)
     finally:
         if demo.poll() is None:
             demo.kill()
             demo.wait()
+    stderr = before + stderr
     assert demo.returncode == 130, stderr
     assert "cancelled" in stderr and "Traceback" not in stderr
+
+
+def _read_until(stream, text: str) -> str:
+    """Lines of `stream` up to the first holding `text` (all of it if it never comes)."""
+    lines = []
+    for line in iter(stream.readline, ""):
+        lines.append(line)
+        if text in line:
+            break
+    assert any(text in line for line in lines), "".join(lines)
+    return "".join(lines)
+
+
+def test_a_cloud_without_labels_given_as_labels_says_it_has_none(capsys, small):
+    """One rule decides "cloud or labels" for upsample and evaluate: x,y,z lines are a cloud."""
+    from core.io import read_cloud
+
+    sample = read_cloud(small["sample"])
+    xyz_only = small["folder"] / "sample_xyz.txt"
+    np.savetxt(xyz_only, sample.xyz + sample.offset, fmt="%.3f")
+    out = small["folder"] / "never.npy"
+    upsample = ["upsample", small["cloud"], "--labels", xyz_only, "--map", small["map"]]
+    assert_one_sentence_error(capsys, [*upsample, "--method", "voxel", "-o", out], "no labels")
+    assert_one_sentence_error(capsys, ["evaluate", xyz_only, small["truth"]], "no labels")
+    assert not out.exists()
+
+
+def test_evaluate_reads_a_csv_of_one_label_a_line_as_labels(capsys, small):
+    as_csv = small["folder"] / "truth.csv"
+    as_csv.write_text(small["truth"].read_text())
+    status = main(["-q", "evaluate", str(small["truth"]), str(as_csv), "--json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert '"accuracy": 1.0' in captured.out

@@ -190,3 +190,51 @@ def test_unreadable_file(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(Path, "open", refuse)
     _fails(path, "cannot read the file (Permission denied)")
+
+
+def _ply_header(tmp_path: Path, count: int, properties: list[str], body: str = "") -> Path:
+    lines = ["ply", "format ascii 1.0", f"element vertex {count}"]
+    lines += [f"property float {name}" for name in properties] + ["end_header"]
+    return _text(tmp_path, "\n".join(lines) + "\n" + body, "bad.ply")
+
+
+def test_ply_with_a_repeated_property(tmp_path: Path) -> None:
+    path = _ply_header(tmp_path, 1, ["x", "y", "z", "x"], "1 2 3 4\n")
+    _fails(path, "property 'x'", "twice", line=7)
+
+
+def test_ply_with_no_vertices_says_so_without_a_warning(tmp_path: Path) -> None:
+    import warnings
+
+    path = _ply_header(tmp_path, 0, ["x", "y", "z"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "input contained no data" would fail here
+        error = _fails(path, "holds no points")
+    assert "truncated" not in str(error)
+
+
+def test_npy_nan_colour(tmp_path: Path) -> None:
+    path = tmp_path / "bad.npy"
+    np.save(path, np.array([[0.0, 0.0, 0.0, np.nan, 10.0, 20.0], [1.0, 1.0, 1.0, 5, 5, 5]]))
+    _fails(path, "colours must be numbers 0-255")
+
+
+@pytest.mark.parametrize("field", ["intensity", "label"])
+def test_pcd_count_above_one_on_a_field_we_read(tmp_path: Path, field: str) -> None:
+    header = (
+        f"VERSION .7\nFIELDS x y z {field}\nSIZE 4 4 4 4\nTYPE F F F U\nCOUNT 1 1 1 2\n"
+        "WIDTH 2\nHEIGHT 1\nPOINTS 2\nDATA ascii\n"
+    )
+    path = _text(tmp_path, header + "1 2 3 4 5\n1 2 3 4 5\n", "bad.pcd")
+    _fails(path, f"'{field}' has COUNT 2", line=5)
+
+
+def test_an_unforeseen_value_error_reads_as_a_sentence(tmp_path: Path, monkeypatch) -> None:
+    import core.io.ply as ply_io
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("something numpy did not like")
+
+    monkeypatch.setattr(ply_io, "read_ply", broken)
+    path = _ply_header(tmp_path, 1, ["x", "y", "z"], "1 2 3\n")
+    _fails(path, "something numpy did not like", "check it is a valid PLY file")

@@ -192,3 +192,20 @@ def test_voxel_size_is_told_from_the_index_map(voxel_size):
     )
     assert exact
     assert size == voxel_size
+
+
+def test_a_sample_recentred_differently_is_brought_into_the_full_frame():
+    from dataclasses import replace
+
+    cloud, truth = box_on_floor()
+    down = voxel_mean(cloud, 0.05)
+    labels_sample = majority_labels(down.index_map, truth, len(down.sample))
+    same, _ = transfer_labels_auto(cloud, down.sample, labels_sample, down.index_map)
+    # The same sample as a reader would give it with another offset (e.g. read from a file).
+    shift = np.array([100.0, -40.0, 3.0])
+    moved = replace(down.sample, xyz=down.sample.xyz - shift, offset=down.sample.offset + shift)
+    labels, _ = transfer_labels_auto(cloud, moved, labels_sample, down.index_map)
+    # Rounding of the shifted coordinates may flip an exact tie, nothing more.
+    assert np.mean(labels == same) > 0.999
+    near_box = np.abs(np.linalg.norm(cloud.xyz[:, :2] - 0.5, ord=np.inf, axis=1) - 0.167) < 0.05
+    assert (labels == truth)[near_box].mean() > 0.95

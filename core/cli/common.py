@@ -6,7 +6,6 @@ The progress display and Ctrl-C handling live in `core.cli.console`.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -110,18 +109,6 @@ def rotated(console: Console, cloud: PointCloud, angles, about: str) -> PointClo
     z, y, x = angles
     with console.step(f"rotating by z={z:g} y={y:g} x={x:g} degrees"):
         return cloud.with_xyz(rotate(cloud.xyz, z, y, x, about=about))
-
-
-def in_frame_of(cloud: PointCloud, reference: PointCloud) -> PointCloud:
-    """`cloud` re-expressed with `reference`'s offset, so both share one coordinate frame.
-
-    Two files of one scan may be recentred differently on reading (each reader picks
-    its own offset), so coordinates are only comparable after this.
-    """
-    shift = cloud.offset - reference.offset
-    if not np.any(shift):
-        return cloud
-    return replace(cloud, xyz=cloud.xyz + shift, offset=reference.offset.copy())
 
 
 def write_index_map(path: str | Path, index_map: np.ndarray) -> None:

@@ -13,9 +13,6 @@ from core.cli.console import Console
 from core.cloud import UNLABELED, PointCloud
 from core.errors import InputError
 
-#: Extensions that can only be point clouds; .txt and .npy may be either (sniffed).
-CLOUD_ONLY = {".xyz", ".csv", ".pts", ".ply", ".las", ".laz", ".pcd"}
-
 
 def register(subparsers) -> None:
     parser = add_command(
@@ -53,10 +50,11 @@ def read_any_labels(
     console: Console, path: str, n_expected: int | None = None
 ) -> tuple[np.ndarray, PointCloud | None]:
     """Labels from a labels file, or those carried by a point cloud file (and the cloud)."""
+    from core.labels_import import is_cloud_file
     from core.labels_io import read_labels
 
     path_obj = require_file(path, "labels file")
-    if not _looks_like_cloud(path_obj):
+    if not is_cloud_file(path_obj):
         with console.step(f"reading {path_obj.name}"):
             return read_labels(path_obj, n_expected=n_expected), None
     cloud = read_cloud_step(console, path_obj)
@@ -73,29 +71,6 @@ def read_any_labels(
             path_obj,
         )
     return cloud.labels, cloud
-
-
-def _looks_like_cloud(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in CLOUD_ONLY:
-        return True
-    if suffix == ".npy":
-        try:
-            return np.load(path, mmap_mode="r", allow_pickle=False).ndim == 2
-        except (OSError, ValueError):
-            return False  # let the labels reader explain what is wrong
-    if suffix == ".txt":
-        return len(_first_data_line(path).replace(",", " ").split()) >= 3
-    return False
-
-
-def _first_data_line(path: Path) -> str:
-    with open(path, "rb") as handle:
-        for raw in handle:
-            line = raw.decode("utf-8", errors="replace").strip()
-            if line and not line.startswith("#"):
-                return line
-    return ""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ from core.atomic import refuse_overwriting_inputs
 from core.cli.common import (
     add_command,
     add_rotate_arguments,
-    in_frame_of,
     positive_float,
     positive_int,
     read_cloud_step,
@@ -20,7 +19,7 @@ from core.cli.common import (
     rotated,
 )
 from core.cli.console import Console
-from core.cloud import UNLABELED, PointCloud
+from core.cloud import UNLABELED, PointCloud, in_frame_of
 from core.errors import InputError
 
 METHODS = ("voxel", "knn", "auto")
@@ -157,10 +156,10 @@ def _sample_cloud(
     if args.method == "voxel":
         return None  # the map alone is enough
     with console.step("rebuilding sample positions from the index map"):
-        return voxel_means(full, index_map)
+        return sample_from_index_map(full, index_map)
 
 
-def voxel_means(full: PointCloud, index_map: np.ndarray) -> PointCloud:
+def sample_from_index_map(full: PointCloud, index_map: np.ndarray) -> PointCloud:
     """The mean position (and colour) of the full points sharing each sample row.
 
     Parameters
@@ -175,17 +174,19 @@ def voxel_means(full: PointCloud, index_map: np.ndarray) -> PointCloud:
     PointCloud
         ``index_map.max() + 1`` points in `full`'s frame, no labels.
     """
+    from core.voxel import VoxelGroups, voxel_means
+
     n_sample = int(index_map.max()) + 1 if len(index_map) else 0
-    counts = np.bincount(index_map, minlength=n_sample).astype(np.float64)
-    counts[counts == 0] = 1  # rows no point maps to stay at 0 rather than NaN
-
-    def mean(values: np.ndarray) -> np.ndarray:
-        return np.column_stack(
-            [np.bincount(index_map, values[:, i], n_sample) / counts for i in range(3)]
-        )
-
-    rgb = None if full.rgb is None else np.rint(mean(full.rgb.astype(np.float64)))
-    return PointCloud(xyz=mean(full.xyz), rgb=rgb, offset=full.offset.copy(), source="voxel means")
+    counts = np.bincount(index_map, minlength=n_sample)
+    # The map already numbers the groups; a row no point maps to stays at 0, not NaN.
+    groups = VoxelGroups(
+        ids=index_map.astype(np.int32),
+        keys=np.arange(n_sample, dtype=np.int64),
+        counts=np.maximum(counts, 1),
+    )
+    rgb = None if full.rgb is None else np.rint(voxel_means(groups, full.rgb))
+    xyz = voxel_means(groups, full.xyz)
+    return PointCloud(xyz=xyz, rgb=rgb, offset=full.offset.copy(), source="voxel means")
 
 
 def _read_sample_labels(args, sample: PointCloud | None, index_map) -> np.ndarray:
@@ -223,10 +224,6 @@ def _transfer(console: Console, args, full, sample, labels_sample, index_map) ->
 
 
 def _transfer_auto(console: Console, args, full, sample, labels_sample, index_map) -> np.ndarray:
-    import importlib.util
-
-    if importlib.util.find_spec("core.transfer_auto") is None:
-        raise InputError("--method auto is not available in this version; use voxel or knn.")
     from core.transfer_auto import transfer_labels_auto
 
     with console.step("carrying labels (auto)") as progress:

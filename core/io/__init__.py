@@ -55,6 +55,11 @@ def _format(
     return _FORMATS[suffix]
 
 
+def _format_name(path: Path) -> str:
+    """The format's name for messages: ``PLY`` for ``scan.ply``."""
+    return path.suffix.lstrip(".").upper() or "point cloud"
+
+
 def _function(module: str, name: str):
     return getattr(importlib.import_module(module), name)
 
@@ -83,6 +88,14 @@ def read_cloud(
         cloud = _function(module, reader)(path, progress=progress, cancel=cancel)
     except OSError as exc:  # permissions, a disk error, a file removed while reading
         raise InputError(f"cannot read the file ({exc.strerror or exc}).", path) from exc
+    except InputError:
+        raise
+    except ValueError as exc:
+        # A safety net: a reader case we did not foresee must still read as a sentence.
+        name = _format_name(path)
+        raise InputError(
+            f"cannot read the file ({exc}); check it is a valid {name} file.", path
+        ) from exc
     if len(cloud) == 0:
         raise InputError("the file holds no points; choose a point cloud with points in it.", path)
     return cloud

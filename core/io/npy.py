@@ -53,8 +53,9 @@ def read_npy(
     rgb = None
     if has_rgb:
         values = np.asarray(array[:, 3:6], dtype=np.float64)
-        if len(values) and (values.min() < 0 or values.max() > 255):
-            raise InputError("colours must be 0-255; fix the r,g,b columns.", path)
+        # Tested as "inside", not "outside": NaN fails every comparison and would pass.
+        if not ((values >= 0) & (values <= 255)).all():
+            raise InputError("colours must be numbers 0-255; fix the r,g,b columns.", path)
         rgb = np.round(values).astype(np.uint8)
     labels = labels_from_values(np.asarray(array[:, -1]), path) if has_label else None
     offset = recentre(xyz)

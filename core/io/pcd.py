@@ -22,6 +22,8 @@ from core.io.common import absolute_xyz, labels_from_values, recentre
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 ENCODINGS = ("ascii", "binary", "binary_compressed")
+#: The fields turned into point attributes (the others are read and ignored).
+_READ_FIELDS = ("x", "y", "z", "rgb", "rgba", "intensity", "label")
 _KEYS = ("VERSION", "FIELDS", "SIZE", "TYPE", "COUNT", "WIDTH", "HEIGHT", "VIEWPOINT", "POINTS")
 
 
@@ -36,6 +38,7 @@ class _Header:
 
 def _parse_header(handle: IO[bytes], path: Path) -> _Header:
     values: dict[str, list[str]] = {}
+    line_of: dict[str, int] = {}  # header keyword -> its line, for messages
     number = 0
     while True:
         raw = handle.readline()
@@ -52,6 +55,7 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
         if key not in _KEYS:
             raise InputError(f"this is not a PCD header line: {raw[:40]!r}.", path, number)
         values[key] = words[1:]
+        line_of[key] = number
     if encoding not in ENCODINGS:
         raise InputError(f"unknown PCD DATA encoding {encoding!r}.", path, number)
     try:
@@ -73,7 +77,20 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
         raise InputError(f"cannot read the PCD header ({exc}).", path, number) from None
     if not {"x", "y", "z"} <= set(fields):
         raise InputError("the PCD file has no x, y, z fields.", path)
+    _check_counts(fields, counts, path, line_of.get("COUNT"))
     return _Header(fields, dtype, points, encoding, number)
+
+
+def _check_counts(fields: list[str], counts: list[int], path: Path, line: int | None) -> None:
+    """Refuse COUNT > 1 on a field we read: it would give (N, k) where one value is meant."""
+    for name, count in zip(fields, counts, strict=True):
+        if count != 1 and name in _READ_FIELDS:
+            raise InputError(
+                f"the PCD field {name!r} has COUNT {count}, but it must hold one value a "
+                "point; write the file with COUNT 1 for it.",
+                path,
+                line,
+            )
 
 
 def peek_pcd_count(path: str | Path) -> int:

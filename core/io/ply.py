@@ -80,7 +80,9 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             elif words[0] == "property" and words[1] == "list":
                 elements[-1].lists.append((words[4], _TYPES[words[2]], _TYPES[words[3]]))
             elif words[0] == "property":
-                elements[-1].properties.append((words[2], _TYPES[words[1]]))
+                _add_property(elements[-1], words[2], _TYPES[words[1]], path, number)
+        except InputError:
+            raise
         except (IndexError, KeyError, ValueError):
             raise InputError(
                 f"cannot read the PLY header line {raw[:60]!r}.", path, number
@@ -88,6 +90,18 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
         raise InputError(f"unknown PLY format {fmt!r}.", path, number)
     return _Header(fmt, elements, handle.tell(), number)
+
+
+def _add_property(element: _Element, name: str, code: str, path: Path, number: int) -> None:
+    # numpy refuses a record type with a repeated name; say which header line repeats it.
+    if any(name == known for known, _ in element.properties):
+        raise InputError(
+            f"the PLY header declares the property {name!r} of element {element.name!r} "
+            "twice; remove or rename one of them.",
+            path,
+            number,
+        )
+    element.properties.append((name, code))
 
 
 def _vertex(header: _Header, path: Path) -> _Element:
@@ -124,6 +138,11 @@ def read_ply(
     with path.open("rb") as handle:
         header = _parse_header(handle, path)
         vertex = _vertex(header, path)
+        if vertex.count == 0:
+            # Before reading: numpy warns on an empty read, and "truncated" would mislead.
+            raise InputError(
+                "the file holds no points; choose a point cloud with points in it.", path
+            )
         if header.format == "ascii":
             rows = _read_ascii(handle, header, vertex, path)
         else:

@@ -1,4 +1,5 @@
-"""AWS fixtures: a real moto S3 server on 127.0.0.1 and a Stubber-wrapped SageMaker client.
+"""AWS fixtures: a real moto S3 server (HTTP, in a thread) on 127.0.0.1 and a
+Stubber-wrapped SageMaker client.
 
 moto serves S3 over real HTTP; it has no labeling-job calls, so SageMaker goes through
 `botocore.stub.Stubber`, which checks every request against the real service model.
@@ -7,9 +8,6 @@ Credentials are fake and come from the environment only (no profile is ever read
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -32,17 +30,9 @@ FAKE_ENV = {
 ONE_TRY = Config(retries={"max_attempts": 1, "mode": "standard"})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+def _wait_until_up(url: str, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"moto server exited with status {process.returncode}")
         try:
             with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
                 return
@@ -53,24 +43,22 @@ def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 30.0) -
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """URL of a moto server (``python -m moto.server``), started once per test session."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    """URL of a moto server on 127.0.0.1 (real HTTP), started once per test session.
+
+    Port 0 lets the system choose a free port while binding it: picking a free port
+    first and starting a server on it later races with anything else taking that port.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
     try:
-        _wait_until_up(url, process)
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+        _wait_until_up(url)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 @pytest.fixture(autouse=True)
