@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # What Qt and VTK need under Xvfb on a bare Debian/Ubuntu (measured on Debian 12).
 SYSTEM_PACKAGES := xvfb xauth libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglib2.0-0 \
 	libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 \
-	libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 python3-venv
+	libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 python3-venv libgomp1
 
 .PHONY: run test system venv lint check bench demo clean
 

@@ -23,11 +23,11 @@ from gui.session import DownsampleSettings, Rotation, Session
 from gui.settings import DEFAULT_DISPLAY_BUDGET
 from gui.viewport_paint import (
     LayerSource,
+    TileRows,
     layer_colors,
     layer_text,
     robust_bounds,
     rotation_4x4,
-    rows_in_tile,
     view_centre,
 )
 from gui.viewport_scene import Bounds, SceneDecor, set_camera
@@ -55,7 +55,7 @@ class Viewport(QWidget):
         self.display_budget = int(budget)
         self.display_index: np.ndarray | None = None  # full-cloud rows drawn, drawing order
         self._sample_index: np.ndarray | None = None
-        self._tile_rows: np.ndarray | None = None  # full-cloud rows drawn while a tile is shown
+        self._tile = TileRows()  # full-cloud rows drawn while a tile is shown
         self._comparison: _Comparison | None = None
         self._preview: tuple[PointCloud, str, Rotation | None] | None = None
         self._view_centre: np.ndarray | None = None  # where the camera last saw the centroid
@@ -86,7 +86,7 @@ class Viewport(QWidget):
     def _connect(self, session: Session) -> None:
         session.cloud_changed.connect(self._on_cloud)
         session.rotation_changed.connect(self._on_rotation)
-        session.sample_changed.connect(self._on_sample)
+        session.sample_changed.connect(self._on_sample_accepted)
         for signal in (
             session.sample_labels_changed,
             session.full_labels_changed,
@@ -177,6 +177,12 @@ class Viewport(QWidget):
         self._preview = None if cloud is None else (cloud, title, rotation)
         self._on_sample()
 
+    def _on_sample_accepted(self) -> None:
+        # An accepted sample (and soon its labels) is what the user wants to see, not
+        # the live preview it may have come from; the next slider move previews again.
+        self._preview = None
+        self._on_sample()
+
     def is_comparing(self) -> bool:
         return self._comparison is not None
 
@@ -197,21 +203,27 @@ class Viewport(QWidget):
     def _refresh_full(self) -> None:
         state = self.session.state
         if state.cloud is None:
+            self._tile.clear()
             self.full_layer.set_points(np.zeros((0, 3)))
             self.decor.set_text(0, "")
             self._apply_layout()
             return
         rows = self.display_index
         if state.display.tile is not None:
-            rows = rows_in_tile(
+            rows = self._tile.get(
                 state.cloud, state.rotation, state.display.tile, self.display_budget
             )
-            self._tile_rows = rows
         else:
-            self._tile_rows = None
+            self._tile.clear()
         source = LayerSource(state.cloud, rows, labels=_full_labels(self), truth=state.truth_full)
         self._draw_layer(self.full_layer, source)
         self._apply_layout()
+
+    def _tile_rows_stale(self) -> bool:
+        state = self.session.state
+        return self._tile.is_stale(
+            state.cloud, state.rotation, state.display.tile, self.display_budget
+        )
 
     def _on_sample(self) -> None:
         if self._comparison is not None:
@@ -265,8 +277,8 @@ class Viewport(QWidget):
         display = self.session.state.display
         for layer in (self.full_layer, self.sample_layer):
             layer.set_point_size(display.point_size)
-        tile_rows_stale = (display.tile is None) != (self._tile_rows is None)
-        if tile_rows_stale or display.tile is not None:
+        # Redraw the full layer only when its rows change; colours follow in _recolor.
+        if self._tile_rows_stale():
             self._refresh_full()
         self._recolor()
         self._apply_layout()
@@ -276,7 +288,7 @@ class Viewport(QWidget):
             return
         state = self.session.state
         if state.cloud is not None:
-            rows = self._tile_rows if state.display.tile is not None else self.display_index
+            rows = self._tile.rows if state.display.tile is not None else self.display_index
             full = LayerSource(state.cloud, rows, labels=_full_labels(self), truth=state.truth_full)
             self._paint(self.full_layer, full)
         sample = self._sample_source()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,6 +12,9 @@ from core.rotate import rotation_matrix
 from gui import coloring
 from gui.lod import describe_decimation, display_index, human_count
 from gui.session import DisplaySettings, Rotation
+
+#: A display tile: (min corner, max corner) in view coordinates.
+Tile = tuple[tuple[float, float, float], tuple[float, float, float]]
 
 
 @dataclass
@@ -144,7 +147,7 @@ def layer_text(source: LayerSource, color_by: str = "rgb") -> str:
 def rows_in_tile(
     cloud: PointCloud,
     rotation: Rotation,
-    tile: tuple[tuple[float, float, float], tuple[float, float, float]],
+    tile: Tile,
     budget: int,
 ) -> np.ndarray:
     """Rows of `cloud` inside `tile` (min corner, max corner in view coordinates, i.e. after
@@ -171,3 +174,36 @@ def robust_bounds(xyz: np.ndarray, matrix: np.ndarray) -> tuple[float, ...] | No
     xyz = xyz @ matrix[:3, :3].T + matrix[:3, 3]
     lo, hi = np.percentile(xyz, [0.2, 99.8], axis=0)
     return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
+
+
+class TileRows:
+    """The full-cloud rows shown inside the display tile, found again only when needed.
+
+    Finding them scans every point (0.13 s for 5M points, 0.6 s when rotated, measured),
+    too slow to repeat on the UI thread for each colour, tick or point-size change; they
+    depend only on the cloud, rotation, tile and budget.
+    """
+
+    def __init__(self) -> None:
+        self.rows: np.ndarray | None = None  # (M,) int64, or None without a tile
+        self._key: tuple | None = None  # (cloud, rotation, tile, budget) of `rows`
+
+    def clear(self) -> None:
+        self.rows = self._key = None
+
+    def is_stale(
+        self, cloud: PointCloud | None, rotation: Rotation, tile: Tile | None, budget: int
+    ) -> bool:
+        """True when `rows` do not belong to these inputs (a tile set, cleared or moved)."""
+        if cloud is None or tile is None:
+            return self._key is not None
+        key = self._key
+        # The cloud by identity (a reload of the same size is another cloud), the rest by value.
+        return key is None or key[0] is not cloud or key[1:] != (rotation, tile, budget)
+
+    def get(self, cloud: PointCloud, rotation: Rotation, tile: Tile, budget: int) -> np.ndarray:
+        """The rows for these inputs, from the last search when it was for the same ones."""
+        if self.rows is None or self.is_stale(cloud, rotation, tile, budget):
+            self.rows = rows_in_tile(cloud, rotation, tile, budget)
+            self._key = (cloud, replace(rotation), tile, budget)  # a copy: Rotation is mutable
+        return self.rows

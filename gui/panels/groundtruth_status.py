@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QMessageBox, QPushButton, QWidget
 
+from core.cloud import PointCloud
 from core.groundtruth import jobs
 from core.groundtruth.flow import Clients
 from core.groundtruth.record import JobRecord
@@ -160,6 +161,7 @@ class JobStatusView(QGroupBox):
         if record is None:
             return None
         clients, status = self._clients(), self.status
+        sample = self.session.state.sample
 
         def work(progress, cancel):
             from core.groundtruth.flow import fetch_labels
@@ -167,14 +169,23 @@ class JobStatusView(QGroupBox):
             return fetch_labels(record, clients, status=status, progress=progress, cancel=cancel)
 
         self.job = run_job(
-            self.session, f"Fetching labels of {record.job_name}", work, self._fetched
+            self.session,
+            f"Fetching labels of {record.job_name}",
+            work,
+            lambda fetched: self._fetched(fetched, record, sample),
+            owner=self,
         )
         return self.job
 
-    def _fetched(self, fetched) -> None:
-        record = self.record
-        sample = self.session.state.sample
-        assert record is not None
+    def _fetched(self, fetched, record: JobRecord, sample: PointCloud | None) -> None:
+        """Make the fetched labels the sample's, if the job and the sample are still current."""
+        # Identity, not length: labels of another job, or for a replaced sample of the same
+        # size, must not become this sample's labels.
+        if self.record is not record or self.session.state.sample is not sample:
+            self.session.message.emit(
+                f"The job or the sample changed while fetching {record.job_name}; fetch again."
+            )
+            return
         if sample is None or len(sample) != len(fetched.labels_sample):
             n_sample = "no sample" if sample is None else f"a sample of {len(sample):,} points"
             self.session.error.emit(

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.classes import LabelClass, classes_for
-from core.cloud import UNLABELED
+from core.cloud import UNLABELED, PointCloud
 from gui.panels.review_classes import ClassListEditor
 from gui.panels.review_common import last_folder, remember_folder
 from gui.panels.review_export import ExportWidget
@@ -143,13 +143,22 @@ class LabelSourceWidget(QGroupBox):
             progress(0.0, f"reading {Path(path).name}")
             return read_sample_labels(path, n_expected, classes=known)
 
-        return run_job(self.session, f"Reading labels from {Path(path).name}", work, self._accept)
+        return run_job(
+            self.session,
+            f"Reading labels from {Path(path).name}",
+            work,
+            lambda imported: self._accept(imported, sample),
+            owner=self,
+        )
 
-    def _accept(self, imported) -> None:
+    def _accept(self, imported, read_for: PointCloud) -> None:
+        """Make `imported` the sample's labels, unless the sample they were read for is gone."""
         state = self.session.state
-        if state.sample is None or len(imported.labels) != len(state.sample):
-            self.session.error.emit(
-                "Load labels", "The sample changed while the labels were read; load them again."
+        # Identity, not length: a new sample of the same size would take labels made for
+        # other points.
+        if state.sample is not read_for:
+            self.session.message.emit(
+                "The sample changed while the labels were read; load them again."
             )
             return
         present = [int(i) for i in np.unique(imported.labels) if i != UNLABELED]

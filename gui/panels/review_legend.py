@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -38,7 +39,9 @@ class LegendWidget(QWidget):
         super().__init__(parent)
         self.session = session
         self.viewport = viewport
-        self._counts_for: tuple[int, dict[int, int]] | None = None  # (id of array, counts)
+        # (the labels array counted, its counts): the array itself, compared with `is`, since
+        # an id can be reused by a new array once the old one is freed.
+        self._counts_for: tuple[np.ndarray, dict[int, int]] | None = None
         self.caption = QLabel(self)
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["class", "points"])
@@ -97,9 +100,10 @@ class LegendWidget(QWidget):
         """Points per class id of the labels on screen (cached per labels array)."""
         labels, _ = labels_to_show(self.session.state)
         if labels is None:
+            self._counts_for = None  # do not keep a dropped array alive
             return {}
-        if self._counts_for is None or self._counts_for[0] != id(labels):
-            self._counts_for = (id(labels), label_counts(labels))
+        if self._counts_for is None or self._counts_for[0] is not labels:
+            self._counts_for = (labels, label_counts(labels))
         return self._counts_for[1]
 
     def legend_classes(self) -> list[LabelClass]:

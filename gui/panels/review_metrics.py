@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.cloud import PointCloud
 from gui.panels.review_common import full_cloud_in_view, last_folder, remember_folder, tile_mask
 from gui.panels.review_sweep import SweepWidget
 from gui.session import Session
@@ -179,15 +180,25 @@ class MetricsWidget(QWidget):
             return read_known_labels(path, cloud)
 
         return run_job(
-            self.session, f"Reading known labels from {Path(path).name}", work, self._accept_truth
+            self.session,
+            f"Reading known labels from {Path(path).name}",
+            work,
+            lambda result: self._accept_truth(result, cloud),
+            owner=self,
         )
 
-    def _accept_truth(self, result) -> None:
+    def _accept_truth(self, result, read_for: PointCloud) -> None:
+        """Make `result`'s labels the known ones, unless the cloud they match was replaced."""
         labels, n_known = result
         cloud = self.session.state.cloud
-        if cloud is not None and len(labels) == len(cloud):
-            self.session.set_truth(labels)
-            self.session.message.emit(f"Known labels for {n_known:,} of {len(cloud):,} points.")
+        # Identity, not length: a reloaded cloud of the same size may hold other points.
+        if cloud is None or cloud is not read_for:
+            self.session.message.emit(
+                "The cloud changed while the known labels were read; load them again."
+            )
+            return
+        self.session.set_truth(labels)
+        self.session.message.emit(f"Known labels for {n_known:,} of {len(cloud):,} points.")
 
     def choose_report_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

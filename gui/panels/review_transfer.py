@@ -131,27 +131,43 @@ class CarryBackWidget(QGroupBox):
             return None
         settings = self.settings()
         snapshot = replace(self.session.state)  # the worker reads a snapshot, never the live state
+        built_from = _inputs(snapshot)
 
         def work(progress, cancel):
             return _transfer(settings, snapshot, progress, cancel)
 
         self.job = run_job(
-            self.session, f"Carrying labels back ({settings.method})", work, self._done
+            self.session,
+            f"Carrying labels back ({settings.method})",
+            work,
+            lambda result: self._done(result, built_from),
+            owner=self,
         )
         # One carry-back at a time: a second click would race the first to the session.
         self.run_button.setEnabled(False)
         self.job.ended.connect(self.refresh)
         return self.job
 
-    def _done(self, result) -> None:
+    def _done(self, result, built_from: tuple) -> None:
+        """Hand the labels to the session, unless what they were carried from was replaced."""
         labels_full, note = result
         state = self.session.state
-        if state.cloud is None or len(labels_full) != len(state.cloud):
-            return  # the cloud changed while the job ran; its labels belong to no one
+        # Identity, not length: new sample labels of the same sample have the same length,
+        # and the old job's labels would silently replace the cleared labels_full.
+        if any(now is not then for now, then in zip(_inputs(state), built_from, strict=True)):
+            self.session.message.emit(
+                "The cloud, sample or its labels changed while carrying back; run it again."
+            )
+            return
         self.session.set_full_labels(labels_full)
         if state.display.color_by not in ("labels", "errors"):
             self.session.set_display(replace(state.display, color_by="labels"))
         self.session.message.emit(f"Labels carried back to every point{note}.")
+
+
+def _inputs(state: SessionState) -> tuple:
+    """The objects a carry-back is computed from; a new one of any makes its result stale."""
+    return (state.cloud, state.sample, state.index_map, state.labels_sample)
 
 
 def _transfer(settings: TransferSettings, state: SessionState, progress, cancel):

@@ -55,8 +55,13 @@ def main_window(qtbot, tmp_path, dialogs) -> Iterator[Any]:
     window.show()
     qtbot.waitExposed(window)
     yield window
+    from PySide6.QtCore import QThreadPool
+
     window.session.cancel_requested.emit()
     window.close()  # closeEvent closes the plotter
+    # Let every job end here, not while the next test runs (the preview has its own pool).
+    for pool in [*window.findChildren(QThreadPool), QThreadPool.globalInstance()]:
+        assert pool.waitForDone(30_000), "a worker job was still running 30 s after the test"
     window.deleteLater()
 
 

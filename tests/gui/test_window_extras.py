@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from core.scene import SCENE_CLASSES, make_scene
 from tests.gui.conftest import wait_for_job
@@ -38,6 +39,33 @@ def test_tile_draws_every_point_inside_it(room):
     assert room.viewport.full_layer.n_points == inside
     room._set_display(tile=None)
     assert room.viewport.full_layer.n_points == len(cloud)
+
+
+def test_display_changes_with_a_tile_do_not_search_the_cloud_again(room, monkeypatch):
+    import gui.viewport_paint
+
+    calls = []
+    real = gui.viewport_paint.rows_in_tile
+    monkeypatch.setattr(
+        gui.viewport_paint, "rows_in_tile", lambda *args: calls.append(args) or real(*args)
+    )
+    cloud = room.session.state.cloud
+    lo, hi = (1.0, 1.0, -1.0), (2.5, 3.0, 4.0)
+    room._set_display(tile=(lo, hi), color_by="labels")
+    assert len(calls) == 1
+    # Colours, ticks and point size reuse the tile's rows: finding them scans every point.
+    room._set_display(hidden_classes=frozenset({0}))
+    room._set_display(blend=0.5)
+    room._set_display(point_size=4.0)
+    assert len(calls) == 1
+    inside = np.all((cloud.xyz >= lo) & (cloud.xyz <= hi), axis=1)
+    assert room.viewport.full_layer.n_points == inside.sum()
+    assert room.viewport.full_layer.mesh.n_verts == (inside & (cloud.labels != 0)).sum()
+    # A new tile, or a new cloud of the same size, needs the search again.
+    room._set_display(tile=(lo, (3.0, 3.0, 4.0)))
+    assert len(calls) == 2
+    room.session.set_cloud(make_scene(200_000, seed=4), None)
+    assert len(calls) == 3
 
 
 def test_box_selection_reports_bounds(room):
@@ -100,13 +128,33 @@ def test_status_bar_cancel_stops_a_job(qtbot, main_window):
     assert not main_window.status.cancel_button.isVisibleTo(main_window)
 
 
-def test_command_line_opens_a_file_and_saves_a_screenshot(qtbot, tmp_path, data_dir, monkeypatch):
+@pytest.mark.timeout(180)
+def test_command_line_opens_a_file_and_saves_a_screenshot(
+    qtbot, tmp_path, data_dir, monkeypatch, dialogs
+):
     import gui.main_window
     from gui.app import main, parse_args
+    from gui.main_window import MainWindow
     from gui.settings import Settings
 
     assert parse_args(["--sample"]).sample
     monkeypatch.setattr(gui.main_window, "Settings", lambda: Settings(tmp_path / "s.ini"))
+
+    def give_up() -> None:
+        # main() runs app.exec(): if the screenshot never comes, end the loop ourselves (and
+        # close the window, whose render window would crash a later test) instead of hanging.
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.close()
+        QApplication.quit()
+
+    watchdog = QTimer(singleShot=True, interval=90_000)
+    watchdog.timeout.connect(give_up)
+    watchdog.start()
     shot = tmp_path / "shot.png"
-    assert main([str(data_dir / "test55.xyz"), "--screenshot", str(shot)]) == 0
-    assert shot.stat().st_size > 10_000
+    try:
+        assert main([str(data_dir / "test55.xyz"), "--screenshot", str(shot)]) == 0
+    finally:
+        watchdog.stop()  # it must not fire during a later test
+    assert not dialogs
+    assert shot.exists() and shot.stat().st_size > 10_000
