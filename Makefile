@@ -21,8 +21,18 @@ run: system $(STAMP)
 		$(BIN)/denselabel demo; \
 	fi
 
+# The window's tests run in a process of their own. A native crash in Qt/VTK was seen
+# (rarely, on a heavily loaded machine; see the open note in the issues): only when that
+# process dies by a signal, never on a failed test, it runs once more and says so.
+GUI_TESTS := tests/gui tests/aws/test_gt_panel.py
+
 test: system $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(foreach t,$(GUI_TESTS),--ignore=$(t))
+	@$(BIN)/python -m pytest $(GUI_TESTS); rc=$$?; \
+	if [ $$rc -gt 128 ]; then \
+		echo "WARNING: the GUI tests crashed (signal $$((rc - 128))); running them once more."; \
+		$(BIN)/python -m pytest $(GUI_TESTS); rc=$$?; \
+	fi; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check core gui tests bench
