@@ -35,7 +35,8 @@ test: system $(STAMP) lint
 	fi; exit $$rc
 
 lint: $(STAMP)
-	$(BIN)/ruff check core gui tests bench
+	$(BIN)/ruff check --no-cache core gui tests bench
+	$(BIN)/ruff format --no-cache --check core gui tests bench
 	$(BIN)/mypy
 
 system:

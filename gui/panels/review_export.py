@@ -110,9 +110,8 @@ class ExportWidget(QWidget):
         remember_folder("export", path)
 
         def work(progress, cancel):
-            from core.labels_io import write_labels
-
             from core.atomic import refuse_overwriting_inputs
+            from core.labels_io import write_labels
 
             refuse_overwriting_inputs(path, [source] if source else [])
             write_labels(path, labels)
