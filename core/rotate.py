@@ -34,7 +34,9 @@ def rotate(xyz: np.ndarray, z: float, y: float, x: float, about: str = "origin")
         Angles in degrees, applied as in `rotation_matrix`.
     about : {"origin", "centroid"}
         Centre of the rotation. The notebook rotates about the origin; about the
-        centroid keeps the cloud in place on screen.
+        centroid keeps the cloud in place on screen. `xyz` is a cloud's recentred
+        coordinates, so for a georeferenced cloud "origin" is its `offset`: turning
+        about the map's true origin would move it kilometres away.
 
     Returns
     -------
