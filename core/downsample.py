@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 
 from core.cloud import PointCloud
 from core.errors import InputError
+from core.methods import METHODS, VOXEL_METHODS
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report, sub_progress
 from core.voxel import count_voxels, group_voxels, nearest_to_centres, voxel_means
 
@@ -29,7 +30,6 @@ __all__ = [
     "voxel_nearest",
 ]
 
-METHODS = ("voxel-mean", "voxel-nearest", "stride", "random")
 #: Points per nearest-neighbour query chunk: cancel is honoured within a fraction of a second.
 _QUERY_CHUNK = 500_000
 
@@ -71,7 +71,7 @@ def downsample(
     The voxel methods need `voxel_size` (metres); stride and random need `target`
     (number of sample points).
     """
-    if method in ("voxel-mean", "voxel-nearest"):
+    if method in VOXEL_METHODS:
         if voxel_size is None:
             raise InputError(f"the {method} method needs a voxel size; give one in metres.")
         fn = voxel_mean if method == "voxel-mean" else voxel_nearest

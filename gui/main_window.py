@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
+from core.methods import METHODS
 from gui.actions import ACTIONS
 from gui.loading import Loaded, load_cloud, make_sample_scene
 from gui.panels import panel_classes
@@ -271,8 +272,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} - DenseLabel")
 
     def _restore_downsample_settings(self) -> None:
-        from core.downsample import METHODS
-
         default = DownsampleSettings()
         method = self.settings.method(default.method)
         settings = replace(

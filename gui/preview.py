@@ -13,11 +13,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from core.cloud import PointCloud
+from core.methods import VOXEL_METHODS
 from core.progress import CancelFn, ProgressFn, check_cancel, sub_progress
 from gui.session import DownsampleSettings, Rotation, Session
 from gui.workers import LatestOnly
 
-VOXEL_METHODS = ("voxel-mean", "voxel-nearest")
 #: Wait this long after the last change before the exact downsample (the estimate is instant).
 EXACT_DELAY_MS = 150
 #: Points the estimate counts (every k-th of the display subset), so the count answers

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 from core.cloud import PointCloud
+from core.methods import describe_settings
 from gui.layer import PointLayer
 from gui.lod import display_index
 from gui.session import DownsampleSettings, Rotation, Session
@@ -376,9 +377,7 @@ def _lod(n_points: int, viewport: Viewport) -> np.ndarray | None:
 
 
 def _describe(settings: DownsampleSettings) -> str:
-    if settings.method in ("voxel-mean", "voxel-nearest"):
-        return f"{settings.method} {settings.voxel_size * 100:g} cm"
-    return f"{settings.method} {settings.target:,}"
+    return describe_settings(settings.method, settings.voxel_size, settings.target, sep=" ")
 
 
 def _full_labels(viewport: Viewport) -> np.ndarray | None:

@@ -19,12 +19,9 @@ from core.cli.common import (
     write_index_map,
 )
 from core.errors import InputError
+from core.methods import METHODS, VOXEL_METHODS  # not core.downsample: scipy+numba, slow start
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
-#: The same as `core.downsample.METHODS` (a test holds them equal). Not imported from
-#: there: that module loads scipy and numba, which would make every command start 7x slower.
-METHODS = ("voxel-mean", "voxel-nearest", "stride", "random")
-VOXEL_METHODS = ("voxel-mean", "voxel-nearest")
 #: Bisection steps when choosing a voxel size for --target: 1e-5 relative precision.
 STEPS_FOR_TARGET = 40
 

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QPushButton, QWidget
 
+from core.methods import VOXEL_METHODS
 from core.progress import sub_progress
-from gui.preview import VOXEL_METHODS, PreviewResult, exact_downsample
+from gui.preview import PreviewResult, exact_downsample
 from gui.session import DownsampleSettings, Session
 from gui.viewport import Viewport
 from gui.workers import LatestOnly

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.methods import VOXEL_METHODS, describe_settings
 from gui.lod import human_count
 from gui.panels.compare_box import CompareBox
-from gui.preview import VOXEL_METHODS, PreviewController, PreviewResult
+from gui.preview import PreviewController, PreviewResult
 from gui.session import DownsampleSettings, Session
 from gui.viewport import Viewport
 
@@ -229,6 +230,4 @@ class DownsamplePanel(QWidget):
 
 
 def _describe(settings: DownsampleSettings) -> str:
-    if settings.method in VOXEL_METHODS:
-        return f"{settings.method}, {settings.voxel_size * 100:g} cm"
-    return f"{settings.method}, {settings.target:,}"
+    return describe_settings(settings.method, settings.voxel_size, settings.target)

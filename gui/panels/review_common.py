@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QTableWidgetItem
 
 from core.cloud import PointCloud
 from gui.session import SessionState
@@ -36,6 +37,13 @@ def swatch(color: tuple[int, int, int], size: int = 14) -> QIcon:
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor(*color))
     return QIcon(pixmap)
+
+
+def read_only_item(text: str) -> QTableWidgetItem:
+    """A table cell that is shown but cannot be edited or selected (results, counts)."""
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    return item
 
 
 def full_cloud_in_view(state: SessionState, frame: str = "view") -> PointCloud | None:

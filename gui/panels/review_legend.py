@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core.classes import UNLABELED_COLOR, LabelClass, classes_for
 from core.cloud import UNLABELED
 from core.report import label_counts
-from gui.panels.review_common import labels_to_show, swatch
+from gui.panels.review_common import labels_to_show, read_only_item, swatch
 from gui.session import Session
 
 SHOW_CHOICES = {"full": "Full cloud", "sample": "Sample", "side-by-side": "Side by side"}
@@ -147,8 +147,7 @@ class LegendWidget(QWidget):
         name_item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
         name_item.setToolTip("Untick to hide these points")
         self.table.setItem(row, 0, name_item)
-        count_item = QTableWidgetItem(f"{count:,}")
-        count_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        count_item = read_only_item(f"{count:,}")
         count_item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.table.setItem(row, 1, count_item)
 

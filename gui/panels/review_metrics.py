@@ -16,13 +16,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from core.cloud import PointCloud
-from gui.panels.review_common import full_cloud_in_view, last_folder, remember_folder, tile_mask
+from gui.panels.review_common import (
+    full_cloud_in_view,
+    last_folder,
+    read_only_item,
+    remember_folder,
+    tile_mask,
+)
 from gui.panels.review_sweep import SweepWidget
 from gui.session import Session
 from gui.workers import Job, run_job
@@ -252,14 +257,11 @@ def fill_confusion(table: QTableWidget, scores, names: dict[int, str]) -> None:
                 header.setToolTip(tip)
     for r, row in enumerate(scores.confusion):
         iou = scores.per_class_iou.get(ids[r], float("nan"))
-        iou_item = QTableWidgetItem("–" if iou != iou else f"{iou:.3f}")
-        iou_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        table.setItem(r, 0, iou_item)
+        table.setItem(r, 0, read_only_item("–" if iou != iou else f"{iou:.3f}"))
         total = max(int(row.sum()), 1)
         for c, count in enumerate(row):
             share = int(count) / total
-            item = QTableWidgetItem(f"{int(count):,}")
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item = read_only_item(f"{int(count):,}")
             item.setToolTip(f"known {labels[r]} carried back as {labels[c]}: {share:.1%}")
             item.setBackground(heat_color(share))
             item.setForeground(QColor("white") if share > 0.55 else QColor("black"))

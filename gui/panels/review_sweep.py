@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -12,12 +11,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.panels.review_common import full_cloud_in_view, tile_mask
+from gui.panels.review_common import full_cloud_in_view, read_only_item, tile_mask
 from gui.session import Session
 from gui.workers import Job, run_job
 
@@ -110,8 +108,7 @@ class SweepWidget(QGroupBox):
         for r, row in enumerate(result.rows):
             cells = [row.setting, f"{row.accuracy:.2%}", f"{row.miou:.3f}"]
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                item = read_only_item(text)
                 if row == result.best:
                     item.setFont(bold)
                 self.table.setItem(r, c, item)

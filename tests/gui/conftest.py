@@ -74,3 +74,35 @@ def wait_for_preview(qtbot, window: Any, timeout: int = 30_000) -> None:
     """Wait until the downsample panel's preview finished and was delivered."""
     panel = window.panels["Downsample"]
     qtbot.waitUntil(lambda: not panel.is_busy(), timeout=timeout)
+
+
+def voxel_nearest_scene(n_points: int, seed: int, voxel_size: float) -> tuple[Any, Any, Any]:
+    """A small labeled room, its voxel-nearest sample (real points, real labels), its classes."""
+    from core.downsample import downsample
+    from core.scene import SCENE_CLASSES, make_scene
+
+    cloud = make_scene(n_points, seed=seed)
+    return cloud, downsample(cloud, "voxel-nearest", voxel_size=voxel_size), SCENE_CLASSES
+
+
+def load_review_scene(window: Any, tmp_path, monkeypatch, scene, voxel_size: float) -> Any:
+    """Load `scene` into the window's session, downsampled; returns the session.
+
+    The review widgets' remembered folders go to a temporary INI file so tests never read
+    or write the user's real settings.
+    """
+    from dataclasses import replace
+
+    from PySide6.QtCore import QSettings
+
+    from gui.panels import review_common
+    from gui.session import DownsampleSettings
+
+    store = QSettings(str(tmp_path / "review.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr(review_common, "settings_store", lambda: store)
+    cloud, down, classes = scene
+    session = window.session
+    session.set_cloud(replace(cloud), "room.ply")  # a copy: the module-scoped scene is shared
+    session.set_sample(down.sample, down.index_map, DownsampleSettings("voxel-nearest", voxel_size))
+    session.set_classes(classes)
+    return session

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from core.classes import UNLABELED_COLOR
 from core.cloud import UNLABELED
-from gui.session import DownsampleSettings
+from tests.gui.conftest import load_review_scene, voxel_nearest_scene
 
 VOXEL = 0.25
 
@@ -18,25 +16,13 @@ VOXEL = 0.25
 @pytest.fixture(scope="module")
 def scene():
     """A small labeled room and its voxel-nearest sample (real points, real labels)."""
-    from core.downsample import downsample
-    from core.scene import SCENE_CLASSES, make_scene
-
-    cloud = make_scene(40_000, seed=2)
-    return cloud, downsample(cloud, "voxel-nearest", voxel_size=VOXEL), SCENE_CLASSES
+    return voxel_nearest_scene(40_000, 2, VOXEL)
 
 
 @pytest.fixture
 def review(main_window, tmp_path, monkeypatch, scene):
     """(session, viewport, panel) of the main window with the scene loaded and downsampled."""
-    from gui.panels import review_common
-
-    store = QSettings(str(tmp_path / "review.ini"), QSettings.Format.IniFormat)
-    monkeypatch.setattr(review_common, "settings_store", lambda: store)
-    cloud, down, classes = scene
-    session = main_window.session
-    session.set_cloud(replace(cloud), "room.ply")
-    session.set_sample(down.sample, down.index_map, DownsampleSettings("voxel-nearest", VOXEL))
-    session.set_classes(classes)
+    session = load_review_scene(main_window, tmp_path, monkeypatch, scene, VOXEL)
     return session, main_window.viewport, main_window.panels["Labels"]
 
 

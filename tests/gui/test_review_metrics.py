@@ -6,36 +6,23 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from core.cloud import UNLABELED
-from gui.session import DownsampleSettings
+from tests.gui.conftest import load_review_scene, voxel_nearest_scene
 
 VOXEL = 0.3
 
 
 @pytest.fixture(scope="module")
 def scene():
-    from core.downsample import downsample
-    from core.scene import SCENE_CLASSES, make_scene
-
-    cloud = make_scene(30_000, seed=4)
-    return cloud, downsample(cloud, "voxel-nearest", voxel_size=VOXEL), SCENE_CLASSES
+    return voxel_nearest_scene(30_000, 4, VOXEL)
 
 
 @pytest.fixture
 def review(main_window, tmp_path, monkeypatch, scene):
     """(session, panel) with the scene's own labels as truth and the sample labeled."""
-    from gui.panels import review_common
-
-    store = QSettings(str(tmp_path / "review.ini"), QSettings.Format.IniFormat)
-    monkeypatch.setattr(review_common, "settings_store", lambda: store)
-    cloud, down, classes = scene
-    session = main_window.session
-    session.set_cloud(replace(cloud), "room.ply")
-    session.set_sample(down.sample, down.index_map, DownsampleSettings("voxel-nearest", VOXEL))
-    session.set_classes(classes)
-    session.set_sample_labels(down.sample.labels)
+    session = load_review_scene(main_window, tmp_path, monkeypatch, scene, VOXEL)
+    session.set_sample_labels(scene[1].sample.labels)
     return session, main_window.panels["Labels"]
 
 
