@@ -21,18 +21,19 @@ run: system $(STAMP)
 		$(BIN)/denselabel demo; \
 	fi
 
-# The window's tests run in a process of their own. A native crash in Qt/VTK was seen
-# (rarely, on a heavily loaded machine; see the open note in the issues): only when that
-# process dies by a signal, never on a failed test, it runs once more and says so.
+# The window's tests run in a process of their own. An intermittent native crash in
+# Qt/VTK (about 1 run in 5 here, cause not yet found; see the closing notes) must not hide
+# the results: only when that process dies by a signal, never on a failed test, it runs
+# again, at most twice, and says so loudly.
 GUI_TESTS := tests/gui tests/aws/test_gt_panel.py
 
 test: system $(STAMP) lint
 	$(BIN)/python -m pytest $(foreach t,$(GUI_TESTS),--ignore=$(t))
-	@$(BIN)/python -m pytest $(GUI_TESTS); rc=$$?; \
-	if [ $$rc -gt 128 ]; then \
-		echo "WARNING: the GUI tests crashed (signal $$((rc - 128))); running them once more."; \
-		$(BIN)/python -m pytest $(GUI_TESTS); rc=$$?; \
-	fi; exit $$rc
+	@for attempt in 1 2 3; do \
+		$(BIN)/python -X faulthandler -m pytest $(GUI_TESTS); rc=$$?; \
+		if [ $$rc -le 128 ]; then exit $$rc; fi; \
+		echo "WARNING: the GUI tests crashed (signal $$((rc - 128))) on attempt $$attempt of 3."; \
+	done; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache core gui tests bench
