@@ -96,7 +96,11 @@ class PointLayer:
 
 
 def _polydata(xyz: np.ndarray) -> pv.PolyData:
-    mesh = pv.PolyData(xyz)
-    mesh.point_data["rgb"] = np.zeros((len(xyz), 3), np.uint8)
+    # deep: VTK owns its point and colour buffers, so nothing it draws from can be freed
+    # by Python (a shared buffer freed under VTK corrupts the heap). We write into them
+    # in place afterwards, so the copy is made once per cloud size.
+    mesh = pv.PolyData(xyz, deep=True)
+    rgb = np.zeros((len(xyz), 3), np.uint8)
+    mesh.point_data.set_array(rgb, "rgb", deep_copy=True)  # type: ignore[arg-type]  # hint says float; uint8 works
     mesh.set_active_scalars("rgb")
     return mesh
