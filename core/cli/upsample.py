@@ -200,43 +200,23 @@ def _read_sample_labels(args, sample: PointCloud | None, index_map) -> np.ndarra
     return read_sample_labels(args.labels, n_sample).labels
 
 
+_STEP_TITLES = {
+    "voxel": "carrying labels through the index map",
+    "knn": "carrying labels by {k}-nearest neighbours",
+    "auto": "carrying labels (auto)",
+}
+
+
 def _transfer(console: Console, args, full, sample, labels_sample, index_map) -> np.ndarray:
-    if args.method == "voxel":
-        from core.transfer import transfer_labels_map
+    from core.carry_back import carry_back
 
-        with console.step("carrying labels through the index map"):
-            return transfer_labels_map(labels_sample, index_map)
-    if args.method == "knn":
-        from core.transfer import transfer_labels_knn
-
-        with console.step(f"carrying labels by {args.k}-nearest neighbours") as progress:
-            return transfer_labels_knn(
-                sample.xyz,
-                labels_sample,
-                full.xyz,
-                k=args.k,
-                weights=args.weights,
-                max_distance=args.max_distance,
-                progress=progress,
-                cancel=console.cancel,
-            )
-    return _transfer_auto(console, args, full, sample, labels_sample, index_map)
-
-
-def _transfer_auto(console: Console, args, full, sample, labels_sample, index_map) -> np.ndarray:
-    from core.transfer_auto import transfer_labels_auto
-
-    with console.step("carrying labels (auto)") as progress:
-        labels_full, report = transfer_labels_auto(
-            full,
-            sample,
-            labels_sample,
-            index_map,
-            voxel_size=args.voxel_size,
-            progress=progress,
-            cancel=console.cancel,
-        )
-    if not console.quiet:
+    with console.step(_STEP_TITLES[args.method].format(k=args.k)) as progress:
+        labels_full, report = carry_back(
+            args.method, full, sample, labels_sample, index_map,
+            k=args.k, weights=args.weights, max_distance=args.max_distance,
+            voxel_size=args.voxel_size, progress=progress, cancel=console.cancel,
+        )  # fmt: skip
+    if args.method == "auto" and not console.quiet:
         size = report.get("voxel_size")
         where = f" at voxel size {size:.4g} m" if isinstance(size, float) else ""
         print(f"auto chose {report.get('chosen', '?')}{where}", file=console.stream)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.carry_back import carry_back
 from gui.panels.review_common import full_cloud_in_view
 from gui.session import Session, SessionState, TransferSettings
 from gui.workers import Job, run_job
@@ -173,40 +174,15 @@ def _inputs(state: SessionState) -> tuple:
 def _transfer(settings: TransferSettings, state: SessionState, progress, cancel):
     """Run the chosen method; returns (labels_full (N,) in the sample labels' dtype, a note)."""
     sample, labels_sample, index_map = state.sample, state.labels_sample, state.index_map
-    assert sample is not None and labels_sample is not None and index_map is not None
-    if settings.method == "voxel":
-        from core.transfer import transfer_labels_map
-
-        progress(0.0, "through the index map")
-        return transfer_labels_map(labels_sample, index_map), ""
-    full = full_cloud_in_view(state, "sample")  # where the sample was computed
-    assert full is not None
-    if settings.method == "knn":
-        from core.transfer import transfer_labels_knn
-
-        labels = transfer_labels_knn(
-            sample.xyz,
-            labels_sample,
-            full.xyz,
-            k=settings.k,
-            weights=settings.weights,
-            max_distance=settings.max_distance,
-            progress=progress,
-            cancel=cancel,
-        )
-        return labels, ""
-    from core.transfer_auto import transfer_labels_auto
-
+    assert sample is not None and labels_sample is not None
+    # Only the neighbour methods need the full cloud, in the frame the sample was made in.
+    full = None if settings.method == "voxel" else full_cloud_in_view(state, "sample")
     made = state.sample_settings
     voxel_size = made.voxel_size if made and made.method.startswith("voxel") else None
-    labels, report = transfer_labels_auto(
-        full,
-        sample,
-        labels_sample,
-        index_map,
-        voxel_size=voxel_size,
-        progress=progress,
-        cancel=cancel,
-    )
+    labels, report = carry_back(
+        settings.method, full, sample, labels_sample, index_map,
+        k=settings.k, weights=settings.weights, max_distance=settings.max_distance,
+        voxel_size=voxel_size, progress=progress, cancel=cancel,
+    )  # fmt: skip
     chosen = ", ".join(f"{k}={v}" for k, v in report.items() if isinstance(v, (int, float, str)))
     return labels, f" (auto: {chosen[:120]})" if chosen else ""
