@@ -27,6 +27,8 @@ _FORMATS: dict[str, tuple[str, str, str | None, str | None]] = {
     ".ply": ("core.io.ply", "read_ply", "write_ply", "peek_ply_count"),
     ".las": ("core.io.las", "read_las", "write_las", "peek_las_count"),
     ".laz": ("core.io.las", "read_las", "write_las", "peek_las_count"),
+    ".copc.laz": ("core.io.copc", "read_copc", None, "peek_copc_count"),
+    ".e57": ("core.io.e57", "read_e57", None, "peek_e57_count"),
     ".pcd": ("core.io.pcd", "read_pcd", "write_pcd", "peek_pcd_count"),
     ".npy": ("core.io.npy", "read_npy", "write_npy", "peek_npy_count"),
 }
@@ -43,10 +45,17 @@ __all__ = [
 ]
 
 
+def format_suffix(path: str | Path) -> str:
+    """The format's extension: ``.copc.laz`` before ``.laz``, else the last suffix, lower case."""
+    name = Path(path).name.lower()
+    multi = [e for e in _FORMATS if e.count(".") > 1 and name.endswith(e)]
+    return multi[0] if multi else Path(name).suffix
+
+
 def _format(
     path: Path, extensions: tuple[str, ...], verb: str
 ) -> tuple[str, str, str | None, str | None]:
-    suffix = path.suffix.lower()
+    suffix = format_suffix(path)
     if suffix not in extensions:
         raise InputError(
             f"cannot {verb} '{suffix or path.name}' files; use one of {', '.join(extensions)}.",
@@ -57,7 +66,7 @@ def _format(
 
 def _format_name(path: Path) -> str:
     """The format's name for messages: ``PLY`` for ``scan.ply``."""
-    return path.suffix.lstrip(".").upper() or "point cloud"
+    return format_suffix(path).lstrip(".").upper() or "point cloud"
 
 
 def _function(module: str, name: str):
@@ -139,7 +148,7 @@ def peek_point_count(path: str | Path) -> int | None:
     None for text files and for files whose header cannot be read.
     """
     path = Path(path)
-    entry = _FORMATS.get(path.suffix.lower())
+    entry = _FORMATS.get(format_suffix(path))
     if entry is None or entry[3] is None:
         return None
     try:
