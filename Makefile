@@ -21,19 +21,9 @@ run: system $(STAMP)
 		$(BIN)/denselabel demo; \
 	fi
 
-# The window's tests run in a process of their own. An intermittent native crash in
-# Qt/VTK (about 1 run in 4 here, cause not yet found; see the closing notes) must not hide
-# the results: only when that process dies by a signal, never on a failed test, it runs
-# again, at most four times, and says so loudly.
-GUI_TESTS := tests/gui tests/aws/test_gt_panel.py
-
+# faulthandler: a native crash prints every thread's stack instead of dying silently.
 test: system $(STAMP) lint
-	$(BIN)/python -m pytest $(foreach t,$(GUI_TESTS),--ignore=$(t))
-	@for attempt in 1 2 3 4 5; do \
-		$(BIN)/python -X faulthandler -m pytest $(GUI_TESTS); rc=$$?; \
-		if [ $$rc -le 128 ]; then exit $$rc; fi; \
-		echo "WARNING: the GUI tests crashed (signal $$((rc - 128))) on attempt $$attempt of 5."; \
-	done; exit $$rc
+	$(BIN)/python -X faulthandler -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache core gui tests bench

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -21,6 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
 from core.methods import METHODS
+from gui import workers
 from gui.actions import ACTIONS
 from gui.loading import Loaded, load_cloud, make_sample_scene
 from gui.panels import panel_classes
@@ -283,6 +284,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.session.cancel_requested.emit()
+        # Jobs still running would deliver into a closed window (or emit from a deleted
+        # Job at interpreter shutdown): stop them and let their threads end first.
+        workers.cancel_all()
+        workers.wait_all(self.findChildren(QThreadPool))
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.set_voxel_size(self.session.state.downsample.voxel_size)
         self.settings.set_method(self.session.state.downsample.method)

@@ -370,6 +370,26 @@ class Viewport(QWidget):
         self._settle.stop()
         if not self._closed():
             self.plotter.close()
+        forget_gl_context(self.plotter)
+
+
+def forget_gl_context(plotter: object) -> None:
+    """Drop pyvistaqt's Python wrappers of the widget's GL context and surface.
+
+    Why: pyvistaqt's ``initializeGL`` keeps ``_surface = context().surface()``, a wrapper
+    of a QOffscreenSurface that Qt owns. Qt deletes it with the widget without telling
+    shiboken, so the stale wrapper stays in shiboken's address map and the next Qt object
+    allocated at that address is wrapped as the wrong type: heap corruption and crashes
+    in later windows (about 1 run in 7 of tests/gui). Dropping the wrappers now, while
+    the C++ objects are still alive, lets shiboken release them cleanly.
+    tests/gui/test_viewport_teardown.py fails if a destroyed window leaves one behind.
+    """
+    forget = getattr(plotter, "_forget_context", None)  # private in pyvistaqt 0.13
+    if callable(forget):
+        forget()
+    for name in ("_ctx", "_surface", "_gl"):  # in case a later pyvistaqt renames it
+        if getattr(plotter, name, None) is not None:
+            setattr(plotter, name, None)
 
 
 def _lod(n_points: int, viewport: Viewport) -> np.ndarray | None:

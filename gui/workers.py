@@ -125,7 +125,19 @@ class Job(QObject):
             kind, payload = "failed", f"Unexpected error: {type(exc).__name__}: {exc}"
         finally:
             self._done_flag.set()
-        self._crossing.emit(kind, payload)
+        self._emit_outcome(kind, payload)
+
+    def _emit_outcome(self, kind: str, payload: object) -> None:
+        # The window may have closed while this ran: Qt then deleted the Job, and emitting
+        # would raise "Signal source has been deleted" in this thread. Nobody is left to
+        # tell, so the outcome is dropped (closeEvent cancels and waits for every job).
+        if not shiboken6.isValid(self):
+            return
+        try:
+            self._crossing.emit(kind, payload)
+        except RuntimeError:
+            if shiboken6.isValid(self):
+                raise
 
 
 class _Runnable(QRunnable):
@@ -148,6 +160,20 @@ class _Runnable(QRunnable):
 # Jobs are kept alive here until they end; otherwise Python could collect a Job whose
 # signals are still to be delivered.
 _live_jobs: set[Job] = set()
+
+
+def cancel_all() -> None:
+    """Ask every running job to stop, previews included (the window is closing)."""
+    for job in list(_live_jobs):
+        job.cancel()
+
+
+def wait_all(pools: list[QThreadPool], timeout_ms: int = 10_000) -> bool:
+    """Wait for `pools` and Qt's global pool to finish their jobs; True if all did."""
+    done = True
+    for pool in [*pools, QThreadPool.globalInstance()]:
+        done = pool.waitForDone(timeout_ms) and done
+    return done
 
 
 def start(job: Job, pool: QThreadPool | None = None) -> Job:
