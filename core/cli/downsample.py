@@ -21,6 +21,8 @@ from core.cli.common import (
 from core.errors import InputError
 from core.methods import METHODS, VOXEL_METHODS  # not core.downsample: scipy+numba, slow start
 from core.progress import CancelFn, ProgressFn, check_cancel, report
+from core.stream.cli import add_stream_arguments, stream_wanted
+from core.stream.cli import run_downsample as run_downsample_streamed
 
 #: Bisection steps when choosing a voxel size for --target: 1e-5 relative precision.
 STEPS_FOR_TARGET = 40
@@ -54,6 +56,7 @@ def register(subparsers) -> None:
     add_rotate_arguments(parser)
     parser.add_argument("--seed", type=int, default=0, help="random seed (method random)")
     parser.add_argument("--map", metavar="MAP.npy", help="also write the index map here")
+    add_stream_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -127,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     from core.io import write_cloud
 
     check_arguments(args)
+    if stream_wanted(args):  # a LAS/LAZ too big to hold, or --stream
+        return run_downsample_streamed(args)
     console = args.console
     cloud = read_cloud_step(console, args.file)
     cloud = rotated(console, cloud, args.rotate, args.about)

@@ -21,6 +21,8 @@ from core.cli.common import (
 from core.cli.console import Console
 from core.cloud import UNLABELED, PointCloud, in_frame_of
 from core.errors import InputError
+from core.stream.cli import add_stream_arguments, stream_wanted
+from core.stream.cli import run_upsample as run_upsample_streamed
 
 METHODS = ("voxel", "knn", "auto")
 
@@ -74,6 +76,7 @@ def register(subparsers) -> None:
         help="also write FILE with the labels (.las/.laz classification, .ply label "
         "property, .xyz/.csv text with a label column, .npy), in FILE's own coordinates",
     )
+    add_stream_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -111,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     from core.labels_io import write_labels
 
     check_arguments(args)
+    if stream_wanted(args):  # a LAS/LAZ too big to hold, or --stream
+        return run_upsample_streamed(args)
     console: Console = args.console
     original = read_cloud_step(console, args.file)
     full = rotated(console, original, args.rotate, args.about)
