@@ -28,6 +28,7 @@ from gui.panels import panel_classes
 from gui.preview import warm_up
 from gui.session import DownsampleSettings, Session
 from gui.settings import Settings
+from gui.slot_guard import SlotGuard
 from gui.status import StatusBar
 from gui.viewport import Viewport
 from gui.workers import Job, run_job
@@ -60,6 +61,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_docks()
         self.session.error.connect(self.show_error)
+        self.slot_guard = SlotGuard(self.session)  # a slot's exception becomes a dialog
+        self.slot_guard.install()
         self.session.cloud_changed.connect(self._update_title)
         self._last_job: Job | None = None
         run_job(self.session, "Warming up", warm_up, lambda _: None, quiet=True)
@@ -295,4 +298,5 @@ class MainWindow(QMainWindow):
         self.settings.set_background(self.viewport.decor.background)
         self.settings.sync()
         self.viewport.close_plotter()
+        self.slot_guard.uninstall()
         super().closeEvent(event)

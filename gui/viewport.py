@@ -191,11 +191,13 @@ class Viewport(QWidget):
     def _on_cloud(self, fit: bool = True) -> None:
         cloud = self.session.state.cloud
         self._comparison = None
+        # The display rows first: everything below (the layout's refit included) reads them,
+        # and the old cloud's rows index past the end of a smaller new cloud.
+        self.display_index = None if cloud is None else _lod(len(cloud), self)
         if fit:  # a new cloud: the old preview and sample are gone, the camera is refitted
             self._preview = None
             self._view_centre = None
             self._on_sample()
-        self.display_index = None if cloud is None else _lod(len(cloud), self)
         self._refresh_full()
         self._on_rotation()
         if fit and cloud is not None:
