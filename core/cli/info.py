@@ -9,6 +9,7 @@ import numpy as np
 
 from core.cli.common import add_command, read_cloud_step
 from core.cloud import UNLABELED, PointCloud
+from core.project import PROJECT_SUFFIX
 
 
 def register(subparsers) -> None:
@@ -21,7 +22,9 @@ def register(subparsers) -> None:
         f"({UNLABELED} = unlabeled).",
     )
     parser.add_argument(
-        "file", metavar="FILE", help="a point cloud (.xyz .txt .csv .pts .ply .las .laz .pcd .npy)"
+        "file",
+        metavar="FILE",
+        help="a point cloud (.xyz .txt .csv .pts .ply .las .laz .pcd .npy) or a .dlproj project",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     parser.set_defaults(func=run)
@@ -49,6 +52,10 @@ def describe(cloud: PointCloud) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.file.lower().endswith(PROJECT_SUFFIX):
+        from core.cli.project_cli import run_info
+
+        return run_info(args)
     cloud = read_cloud_step(args.console, args.file)
     summary = describe(cloud)
     summary["file"] = args.file

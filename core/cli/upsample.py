@@ -41,17 +41,23 @@ def register(subparsers) -> None:
         "sample was made with --rotate, give the same --rotate (and --about) here, so the "
         "full points are rotated into the sample's frame before the neighbour search.",
     )
-    parser.add_argument("file", metavar="FILE", help="the full point cloud")
+    parser.add_argument("file", metavar="FILE", nargs="?", help="the full point cloud")
+    parser.add_argument(
+        "--project",
+        metavar="PROJECT",
+        help="a .dlproj project instead of FILE, --map and --sample: its source cloud, sample, "
+        "index map, rotation and sample labels (--labels overrides them); without --method, "
+        "its transfer settings",
+    )
     parser.add_argument(
         "--labels",
-        required=True,
         metavar="SAMPLE_LABELS",
         help="labels of the sample points: .npy, text one a line, Ground Truth .zlib or "
         "output manifest, or a labeled sample cloud (.las/.laz classification, .ply label)",
     )
     parser.add_argument("--map", metavar="MAP.npy", help="index map from 'downsample --map'")
     parser.add_argument("--sample", metavar="SAMPLE", help="the downsampled cloud file")
-    parser.add_argument("--method", required=True, choices=METHODS, help="how to carry labels")
+    parser.add_argument("--method", choices=METHODS, help="how to carry labels")
     parser.add_argument("--k", type=positive_int, default=3, help="neighbours for knn (3)")
     parser.add_argument(
         "--weights", choices=("uniform", "distance"), default="uniform", help="knn vote weights"
@@ -82,6 +88,9 @@ def register(subparsers) -> None:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """One sentence for each missing or clashing input, before any slow work."""
+    for value, what in [(args.file, "FILE"), (args.labels, "--labels"), (args.method, "--method")]:
+        if value is None:
+            raise InputError(f"{what} is needed (or give --project PROJECT instead of files).")
     if args.method in ("voxel", "auto") and args.map is None:
         raise InputError(
             f"--method {args.method} needs --map MAP.npy from 'denselabel downsample'."
@@ -113,6 +122,10 @@ def check_arguments(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from core.labels_io import write_labels
 
+    if args.project is not None:
+        from core.cli.upsample_project import run_project
+
+        return run_project(args)
     check_arguments(args)
     if stream_wanted(args):  # a LAS/LAZ too big to hold, or --stream
         return run_upsample_streamed(args)
