@@ -15,10 +15,20 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from core.methods import METHODS
 from gui import workers
@@ -66,7 +76,7 @@ class MainWindow(QMainWindow):
         self.session.cloud_changed.connect(self._update_title)
         self._last_job: Job | None = None
         run_job(self.session, "Warming up", warm_up, lambda _: None, quiet=True)
-        self.resize(1500, 950)
+        self._fit_first_window()
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
         if (state := self.settings.window_state()) is not None:
@@ -101,7 +111,7 @@ class MainWindow(QMainWindow):
             panel = panel_class(self.session, self.viewport, self)
             dock = QDockWidget(panel_class.title, self)
             dock.setObjectName(f"dock_{panel_class.__name__}")  # saveState needs names
-            dock.setWidget(panel)
+            dock.setWidget(_scrollable(panel))  # a short screen scrolls a tall panel
             area = getattr(panel_class, "area", "right")
             self.addDockWidget(_AREAS.get(area, _AREAS["right"]), dock)
             if area == "right" and docks.get(area):
@@ -112,6 +122,16 @@ class MainWindow(QMainWindow):
         if docks.get("right"):
             docks["right"][0].raise_()
         self._first_docks = {area: group[0] for area, group in docks.items() if group}
+
+    def _fit_first_window(self) -> None:
+        """First run: 1500x950 at most, inside the screen's free area (a 1366x768 laptop
+        shows every dock tab and the status bar), centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        free = screen.availableGeometry()
+        # Leave room for the window manager's frame and title bar.
+        width, height = min(1500, free.width() - 16), min(950, free.height() - 48)
+        self.resize(width, height)
+        self.move(free.x() + (free.width() - width) // 2, free.y() + (free.height() - height) // 3)
 
     # -- File -------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -300,3 +320,16 @@ class MainWindow(QMainWindow):
         self.viewport.close_plotter()
         self.slot_guard.uninstall()
         super().closeEvent(event)
+
+
+def _scrollable(panel: QWidget) -> QScrollArea:
+    """`panel` in a frameless scroll area that gives it the dock's width."""
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # Only the height scrolls: the dock stays as wide as the panel's controls need.
+    bar = area.verticalScrollBar().sizeHint().width()
+    area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
+    return area
