@@ -112,7 +112,9 @@ class EditLog:
         indices : (K,) int
             Points to paint, any order, repeats allowed.
         """
-        idx = np.unique(np.asarray(indices, np.int64))
+        idx = np.asarray(indices, np.int64)
+        if len(idx) > 1 and not bool(np.all(idx[1:] > idx[:-1])):
+            idx = np.unique(idx)  # selections come sorted; other callers may not
         new_origin = NONE if int(new_label) == UNLABELED else HAND_SET
         changed = self.labels[idx] != new_label
         if self.origin is not None:

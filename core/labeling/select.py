@@ -15,6 +15,7 @@ import numpy as np
 from core.cloud import UNLABELED
 from core.labeling.depth import depth_buffer, pixel_of
 from core.labeling.projection import CHUNK, Camera, project_one
+from core.labeling.screen_index import ScreenIndex
 from core.labeling.shapes import CIRCLES, POLYGON, Compiled, Shape, compile_shape
 from core.progress import CancelFn, ProgressFn, chunked, sub_progress
 
@@ -91,27 +92,51 @@ def _inside(kind, items, row_start, row_items, row, x, y):  # pragma: no cover -
     return items[1, 0] * ((x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)) > 0.0
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chosen(i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol):
+    # pragma: no cover - compiled
+    if not table[labels[i]]:
+        return False
+    x, y, d, ok = project_one(p, xyz[i, 0], xyz[i, 1], xyz[i, 2])
+    if not ok or x < box[0] or x > box[2] or y < box[1] or y > box[3]:
+        return False
+    row = min(max(int(np.floor(y)), 0), int(p[17]) - 1)
+    if not _inside(kind, items, row_start, row_items, row, x, y):
+        return False
+    h, w = buffer.shape
+    if h > 1 or w > 1:
+        px, py = pixel_of(x, y, w, h)
+        return d <= buffer[py, px] + tol
+    return True
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _select(xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol, out):
     # pragma: no cover - compiled
-    h, w = buffer.shape
-    use_depth = h > 1 or w > 1
-    height = int(p[17])
     for i in numba.prange(xyz.shape[0]):
-        out[i] = False
-        if not table[labels[i]]:
-            continue
-        x, y, d, ok = project_one(p, xyz[i, 0], xyz[i, 1], xyz[i, 2])
-        if not ok or x < box[0] or x > box[2] or y < box[1] or y > box[3]:
-            continue
-        row = min(max(int(np.floor(y)), 0), height - 1)
-        if not _inside(kind, items, row_start, row_items, row, x, y):
-            continue
-        if use_depth:
-            px, py = pixel_of(x, y, w, h)
-            if d > buffer[py, px] + tol:
-                continue
-        out[i] = True
+        out[i] = _chosen(
+            i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
+        )
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _select_tiles(
+    order, starts, ends, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
+):  # pragma: no cover - compiled
+    offsets = np.zeros(starts.shape[0] + 1, np.int64)
+    for r in range(starts.shape[0]):
+        offsets[r + 1] = offsets[r] + ends[r] - starts[r]
+    hits = np.full(offsets[-1], -1, np.int64)
+    for r in numba.prange(starts.shape[0]):
+        at = offsets[r]
+        for j in range(starts[r], ends[r]):
+            i = order[j]
+            if _chosen(
+                i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
+            ):
+                hits[at] = i
+                at += 1
+    return np.sort(hits[hits >= 0]).astype(np.int32)
 
 
 def select_points(
@@ -124,6 +149,7 @@ def select_points(
     *,
     keep_same: bool = False,
     depth: np.ndarray | None = None,
+    index: ScreenIndex | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> np.ndarray:
@@ -142,6 +168,9 @@ def select_points(
         Also select points that already have `new_label`.
     depth : (height, width) float64, optional
         A depth buffer already made for this camera (`depth_buffer`), reused across strokes.
+    index : ScreenIndex, optional
+        Built for this camera (`build_screen_index`): only the points of the tiles under
+        the shape are tested, and its depth buffer is used. Same result, much faster.
 
     Returns
     -------
@@ -152,6 +181,28 @@ def select_points(
     compiled = compile_shape(shape, camera.height)
     table = paintable_table(labels.dtype, new_label, modifiers, keep_same=keep_same)
     buffer = np.zeros((1, 1))
+    if index is not None:
+        _check_index(index, camera)
+        if modifiers.visible_only:
+            buffer = index.depth
+        c = compiled
+        starts, ends = index.candidates(c.box)
+        return _select_tiles(
+            index.order,
+            starts,
+            ends,
+            xyz,
+            labels,
+            table,
+            camera.params(),
+            c.kind,
+            c.items,
+            c.row_start,
+            c.row_items,
+            c.box,
+            buffer,
+            float(modifiers.tolerance),
+        )
     if modifiers.visible_only:
         buffer = (
             depth
@@ -169,6 +220,12 @@ def select_points(
         sub_progress(progress, 0.5, 1.0),
         cancel,
     )
+
+
+def _check_index(index: ScreenIndex, camera: Camera) -> None:
+    same = index.camera.width == camera.width and index.camera.height == camera.height
+    if not same or not np.array_equal(index.camera.matrix, camera.matrix):
+        raise ValueError("the screen index was built for another camera; build it again")
 
 
 def shape_depth(
