@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -17,6 +18,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sample", action="store_true", help="open the bundled synthetic sample scene (1M points)"
+    )
+    parser.add_argument(
+        "--recover",
+        choices=("ask", "restore", "discard"),
+        default="ask",
+        help="after a crash: ask whether to restore the recovered session (default), or "
+        "restore or discard it without asking",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="SCRIPT",
+        help="run a Python file once the window is shown, with `window` defined (for "
+        "scripted checks and tests)",
     )
     parser.add_argument(
         "--screenshot",
@@ -39,12 +53,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     job = None
-    if args.file:
+    if not args.screenshot:  # a screenshot run is unattended: no question to answer
+        job = window.projects.recovery.offer(args.recover)
+    if args.file and str(args.file).endswith(".dlproj"):
+        job = window.projects.open_project(args.file)
+    elif args.file:
         job = window.open_file(args.file)
     elif args.sample:
         job = window.open_sample_scene()
     if args.screenshot:
         _screenshot_then_quit(window, job, args.screenshot)
+    if args.python:
+        from PySide6.QtCore import QTimer
+
+        script = Path(args.python)
+        code = compile(script.read_text(encoding="utf-8"), str(script), "exec")
+        QTimer.singleShot(0, lambda: exec(code, {"window": window, "app": app}))
     return int(app.exec())
 
 

@@ -36,6 +36,7 @@ from gui.actions import ACTIONS
 from gui.loading import Loaded, load_cloud, make_sample_scene
 from gui.panels import panel_classes
 from gui.preview import warm_up
+from gui.project_controller import ProjectController
 from gui.session import DownsampleSettings, Session
 from gui.settings import Settings
 from gui.slot_guard import SlotGuard
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.actions_by_key: dict[str, QAction] = {}
         self.panels: dict[str, QWidget] = {}
+        self.projects = ProjectController(self)  # File > Save/Open Project, autosave
         self._build_menus()
         self._build_docks()
         self.session.error.connect(self.show_error)
@@ -100,6 +102,13 @@ class MainWindow(QMainWindow):
             if spec.key == "open":
                 self.recent_menu = menu.addMenu("Open &Recent")
                 self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+            if spec.key == "open_project":
+                projects_menu = menu.addMenu("Open Recent Pro&ject")
+                projects_menu.aboutToShow.connect(
+                    lambda m=projects_menu: self.projects.fill_recent_menu(m)
+                )
+            if spec.key == "include_cloud":
+                action.setChecked(self.settings.include_cloud())
             if spec.key in ("screenshot", "view_fit", "show_both"):
                 menu.addSeparator()
         self.view_menu = menus["&View"]
@@ -168,6 +177,7 @@ class MainWindow(QMainWindow):
         self.session.set_classes(loaded.classes)
         if loaded.path is not None:
             self.settings.add_recent_file(loaded.path)
+        self.projects.cloud_opened()
         self.session.message.emit(f"Loaded {len(loaded.cloud):,} points")
 
     def _fill_recent_menu(self) -> None:
@@ -291,9 +301,20 @@ class MainWindow(QMainWindow):
         self._first_docks = {}
 
     def _update_title(self) -> None:
-        path = self.session.state.path
-        name = Path(path).name if path else "sample scene"
-        self.setWindowTitle(f"{name} - DenseLabel")
+        self.projects.update_title()  # project or cloud name, '*' for unsaved changes
+
+    # -- projects (gui/project_controller.py) -----------------------------------------
+    def save_project(self) -> None:
+        self.projects.save()
+
+    def save_project_as(self) -> None:
+        self.projects.save_as()
+
+    def open_project_dialog(self) -> None:
+        self.projects.open_dialog()
+
+    def include_cloud_in_projects(self, on: bool) -> None:
+        self.settings.set_include_cloud(on)
 
     def _restore_downsample_settings(self) -> None:
         default = DownsampleSettings()
@@ -306,11 +327,15 @@ class MainWindow(QMainWindow):
         self.session.set_downsample_settings(settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.projects.confirm_close():  # Save / Discard / Cancel
+            event.ignore()
+            return
         self.session.cancel_requested.emit()
         # Jobs still running would deliver into a closed window (or emit from a deleted
         # Job at interpreter shutdown): stop them and let their threads end first.
         workers.cancel_all()
         workers.wait_all(self.findChildren(QThreadPool))
+        self.projects.closed()  # a clean close: no recovery offered next time
         self.settings.set_window(self.saveGeometry(), self.saveState())
         self.settings.set_voxel_size(self.session.state.downsample.voxel_size)
         self.settings.set_method(self.session.state.downsample.method)

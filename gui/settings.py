@@ -12,6 +12,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 10
 DEFAULT_DISPLAY_BUDGET = 1_500_000
+DEFAULT_AUTOSAVE_S = 180.0  # three minutes of changes between recovery files
 
 
 class Settings:
@@ -24,6 +25,7 @@ class Settings:
     """
 
     def __init__(self, path: str | Path | None = None):
+        self.path = None if path is None else Path(path)
         if path is None:
             self._store = QSettings("DenseLabel", "DenseLabel")
         else:
@@ -46,6 +48,37 @@ class Settings:
 
     def clear_recent_files(self) -> None:
         self._store.setValue("files/recent", [])
+
+    # -- projects and recovery --------------------------------------------------------
+    def recent_projects(self) -> list[str]:
+        value: Any = self._store.value("projects/recent", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value or []]
+
+    def add_recent_project(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        projects = [path] + [p for p in self.recent_projects() if p != path]
+        self._store.setValue("projects/recent", projects[:MAX_RECENT])
+
+    def include_cloud(self) -> bool:
+        """Whether projects copy the full cloud in (off: they refer to the source file)."""
+        return str(self._store.value("projects/include_cloud", "false")).lower() == "true"
+
+    def set_include_cloud(self, on: bool) -> None:
+        self._store.setValue("projects/include_cloud", bool(on))
+
+    def autosave_seconds(self) -> float:
+        """How long changes wait before a recovery file is written (at least 1 s)."""
+        return max(_as_float(self._store.value("autosave/seconds"), DEFAULT_AUTOSAVE_S), 1.0)
+
+    def data_folder(self) -> Path:
+        """Where recovery files of unsaved sessions go: beside an INI file given for tests,
+        else the platform's per-user data folder (AppDataLocation)."""
+        if self.path is not None:
+            return self.path.parent / "data"
+        from PySide6.QtCore import QStandardPaths
+
+        location = QStandardPaths.StandardLocation.AppDataLocation
+        return Path(QStandardPaths.writableLocation(location))
 
     def last_folder(self) -> str:
         return str(self._store.value("files/last_folder", str(Path.home())))

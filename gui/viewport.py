@@ -118,6 +118,31 @@ class Viewport(QWidget):
         set_camera(renderer, name, self._robust_bounds())
         self.update_view()
 
+    def camera_state(self) -> dict:
+        """The shared camera as JSON-ready values (projects save it)."""
+        camera = self.plotter.renderers[0].GetActiveCamera()
+        return {
+            "position": list(camera.GetPosition()),
+            "focal_point": list(camera.GetFocalPoint()),
+            "view_up": list(camera.GetViewUp()),
+            "view_angle": float(camera.GetViewAngle()),
+            "parallel": bool(camera.GetParallelProjection()),
+            "parallel_scale": float(camera.GetParallelScale()),
+        }
+
+    def set_camera_state(self, state: dict) -> None:
+        """Put the camera back where `camera_state` found it (both views are linked)."""
+        camera = self.plotter.renderers[0].GetActiveCamera()
+        camera.SetPosition(*state["position"])
+        camera.SetFocalPoint(*state["focal_point"])
+        camera.SetViewUp(*state["view_up"])
+        camera.SetViewAngle(float(state.get("view_angle", 30.0)))
+        camera.SetParallelProjection(bool(state.get("parallel", False)))
+        camera.SetParallelScale(float(state.get("parallel_scale", 1.0)))
+        for renderer in self.plotter.renderers:
+            renderer.ResetCameraClippingRange()
+        self.update_view()
+
     def _robust_bounds(self) -> tuple[float, ...] | None:
         """Bounds of the shown points without stray outliers (0.2-99.8 percentiles)."""
         source = self._sample_source() if self._shows() == "sample" else None

@@ -29,8 +29,14 @@ def no_leaked_plotters():
 
 @pytest.fixture
 def dialogs(monkeypatch) -> list[tuple[str, str]]:
-    """Error dialogs shown by the main window, recorded instead of blocking the test."""
+    """Error dialogs shown by the main window, recorded instead of blocking the test.
+
+    Questions (the unsaved-changes prompt) are recorded too and answered Discard.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
     import gui.main_window
+    import gui.project_controller
 
     shown: list[tuple[str, str]] = []
 
@@ -39,7 +45,13 @@ def dialogs(monkeypatch) -> list[tuple[str, str]]:
         def warning(parent: Any, title: str, text: str, *args: Any) -> None:
             shown.append((title, text))
 
+        @staticmethod
+        def question(parent: Any, title: str, text: str, *args: Any) -> Any:
+            shown.append((title, text))
+            return QMessageBox.StandardButton.Discard
+
     monkeypatch.setattr(gui.main_window, "QMessageBox", RecordingMessageBox)
+    monkeypatch.setattr(gui.project_controller, "QMessageBox", RecordingMessageBox)
     return shown
 
 
