@@ -158,21 +158,26 @@ class Recovery(QObject):
         return self.controller.open_project(record["recovery"], record.get("project"))
 
     def _ask(self, record: dict[str, Any]) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.get("saved_at", 0)))
-        holds = "; ".join(record.get("holds") or [])
-        where = record.get("project") or "an unsaved session"
         box = QMessageBox(self.controller.window)
         box.setWindowTitle("Recover unsaved work")
-        box.setText(
-            f"DenseLabel did not close cleanly. Work from {where} was saved at {when}: "
-            f"{holds}. Restore it?"
-        )
+        box.setText(describe(record))
         restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         later = box.addButton("Decide Later", QMessageBox.ButtonRole.RejectRole)
         box.exec()
         clicked = box.clickedButton()
         return "restore" if clicked is restore else "later" if clicked is later else "discard"
+
+
+def describe(record: dict[str, Any]) -> str:
+    """The restore question: when the recovery file was written and what it holds."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.get("saved_at", 0)))
+    holds = "; ".join(record.get("holds") or [])
+    where = record.get("project") or "an unsaved session"
+    return (
+        f"DenseLabel did not close cleanly. Work from {where} was saved at {when}: {holds}. "
+        "Restore it?"
+    )
 
 
 def _alive(pid: int) -> bool:
