@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.cli import demo, downsample, evaluate, export, info, upsample
+from core.cli import batch, demo, downsample, evaluate, export, info, upsample
 from core.cli.common import (
     PROG,
     Parser,
@@ -48,7 +48,7 @@ def build_parser() -> Parser:
         "-q", "--quiet", action="store_true", help="no progress or step times on stderr"
     )
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for module in (info, downsample, upsample, export, evaluate, demo):
+    for module in (info, downsample, upsample, export, evaluate, demo, batch):
         module.register(subparsers)
     _register_gui(subparsers)
     if importlib.util.find_spec("core.cli.gt") is not None:
