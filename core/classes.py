@@ -92,14 +92,29 @@ def read_classes(path: str | Path) -> list[LabelClass]:
 def _classes_from_json(text: str, path: Path) -> list[LabelClass]:
     try:
         items = json.loads(text)
-        return [
-            LabelClass(int(d["id"]), str(d["name"]), tuple(d.get("color") or default_color(i)))
+        classes = [
+            LabelClass(int(d["id"]), str(d["name"]), _color(d.get("color"), i))
             for i, d in enumerate(items)
         ]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(
-            f"the class list is not valid JSON of id/name/color ({exc}).", path
+            f"the class list is not valid JSON of id/name/color ({exc}); give a list of "
+            '{"id": INT, "name": TEXT, "color": [R, G, B]}.',
+            path,
         ) from exc
+    return classes
+
+
+def _color(value: object, index: int) -> tuple[int, int, int]:
+    """An (r, g, b) of 0-255 integers; ValueError for anything else."""
+    if not value:
+        return default_color(index)
+    if not isinstance(value, list | tuple) or len(value) != 3:
+        raise ValueError(f"class {index + 1}: a colour needs 3 values 0-255, found {value!r}")
+    r, g, b = (int(c) for c in value)
+    if not all(0 <= c <= 255 for c in (r, g, b)):
+        raise ValueError(f"class {index + 1}: colour values must be 0-255, found {value!r}")
+    return (r, g, b)
 
 
 def write_classes(classes: list[LabelClass], path: str | Path) -> None:

@@ -180,7 +180,11 @@ def _manifest_reference(path: Path) -> tuple[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the manifest ({exc}).", path) from exc
+        raise InputError(
+            f"cannot read the manifest as UTF-8 text ({exc}); give the output manifest Ground "
+            "Truth wrote.",
+            path,
+        ) from exc
     lines = parse_manifest(text, str(path))
     if len(lines) != 1:
         raise InputError(
@@ -188,7 +192,7 @@ def _manifest_reference(path: Path) -> tuple[str, dict[str, Any]]:
             "DenseLabel sends the sample as a single frame.",
             path,
         )
-    ref, color_map = label_reference(lines[0], None)
+    ref, color_map = label_reference(lines[0], None, path)
     return ref, color_map or {}
 
 

@@ -60,28 +60,33 @@ def read_labels(path: str | Path, n_expected: int | None = None) -> np.ndarray:
 
 
 def _read_npy(path: Path) -> np.ndarray:
-    try:
-        values = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"this is not a readable .npy array ({exc}).", path) from exc
+    from core.io.npy import load_npy
+
+    values = load_npy(path, "labels (one integer a point)", mmap=False)
     if values.ndim == 2 and 1 in values.shape:
         values = values.ravel()
-    if values.ndim != 1 or values.dtype.kind not in "fiub":
+    if values.ndim != 1:
         raise InputError(
-            f"expected a 1-D array of integer labels, found {values.dtype} {values.shape}.", path
+            f"expected a 1-D array of integer labels, found {values.dtype} {values.shape}; "
+            "save one label a point.",
+            path,
         )
     return labels_from_values(values, path)
 
 
 def _read_text(path: Path) -> np.ndarray:
+    from core.io.text_layout import refuse_non_text
+
     data = path.read_bytes()
-    if b"\0" in data:
-        line = data[: data.index(b"\0")].count(b"\n") + 1
-        raise InputError("the file holds binary data, not one label a line.", path, line)
+    refuse_non_text(data, path, "one label a line")
     if not data.isascii():
         start = next(k for k, byte in enumerate(data) if byte > 127)
         line = data[:start].count(b"\n") + 1
-        raise InputError("the line holds bytes that are not text.", path, line)
+        raise InputError(
+            "the line holds bytes that are not text; each line must hold one label 0-65535.",
+            path,
+            line,
+        )
     from core.io.text_kernel import parse_integers
 
     raw = np.frombuffer(data, np.uint8)
@@ -90,8 +95,32 @@ def _read_text(path: Path) -> np.ndarray:
     count, bad_at = parse_integers(raw, values)
     if bad_at >= 0:
         _raise_first_bad_line(data.decode("ascii"), path)
-        raise InputError("the file holds something other than labels 0-65535.", path)
+        raise InputError(
+            "the file holds something other than labels 0-65535; give one label a line.", path
+        )
+    _refuse_two_values_a_line(raw, path)
     return labels_from_values(values[:count], path)
+
+
+def _refuse_two_values_a_line(raw: np.ndarray, path: Path) -> None:
+    """Two numbers on one line would shift every later label by one point: refuse them."""
+    space = (raw == 32) | (raw == 9) | (raw == 13) | (raw == 44) | (raw == 59)
+    newline = raw == 10
+    gap = space | newline
+    # A value starts where a non-gap byte follows a gap (or the file's start).
+    starts = ~gap & np.concatenate([[True], gap[:-1]])
+    line_of_start = np.cumsum(newline)[starts]
+    if len(line_of_start) < 2:
+        return
+    repeated = np.flatnonzero(line_of_start[1:] == line_of_start[:-1])
+    if len(repeated):
+        line = int(line_of_start[repeated[0]]) + 1
+        raise InputError(
+            "the line holds more than one value; each line must hold exactly one label "
+            "(otherwise every later label would land on the wrong point).",
+            path,
+            line,
+        )
 
 
 def _raise_first_bad_line(text: str, path: Path) -> None:
@@ -102,6 +131,12 @@ def _raise_first_bad_line(text: str, path: Path) -> None:
         try:
             value = int(token)
         except ValueError:
+            if len(token.replace(",", " ").split()) > 1:
+                raise InputError(
+                    "the line holds more than one value; each line must hold exactly one label.",
+                    path,
+                    number,
+                ) from None
             raise InputError(
                 f"{token[:30]!r} is not a whole number; each line must hold one label 0-65535.",
                 path,

@@ -6,6 +6,7 @@ The progress display and Ctrl-C handling live in `core.cli.console`.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +29,30 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}; see '{self.prog} --help'.")
 
 
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number > 0 (a size in metres)."""
+#: The smallest size in metres a command accepts: finer grids overflow the voxel keys.
+SMALLEST_SIZE = 1e-6
+
+
+def finite_float(text: str) -> float:
+    """An argparse type: a finite number (an angle in degrees, a coordinate)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not np.isfinite(value) or value <= 0:
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite size in metres, at least `SMALLEST_SIZE`."""
+    value = finite_float(text)
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if value < SMALLEST_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is below {SMALLEST_SIZE:g} m, finer than any scanner; give a larger size"
+        )
     return value
 
 
@@ -69,7 +86,7 @@ def add_rotate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rotate",
         nargs=3,
-        type=float,
+        type=finite_float,
         metavar=("Z", "Y", "X"),
         help="rotate by Euler angles in degrees (z, then y, then x) before the work",
     )
@@ -113,10 +130,11 @@ def rotated(console: Console, cloud: PointCloud, angles, about: str) -> PointClo
 
 def write_index_map(path: str | Path, index_map: np.ndarray) -> None:
     """Save the index map as ``.npy`` int32 (one entry per full point), atomically."""
-    from core.atomic import atomic_write
+    from core.atomic import atomic_path
+    from core.index_map import save_map
 
-    with atomic_write(path, "wb") as handle:
-        np.save(handle, np.asarray(index_map, dtype=np.int32))
+    with atomic_path(path) as tmp:
+        save_map(tmp, index_map)
 
 
 def read_index_map(path: str | Path, n_full: int) -> np.ndarray:
@@ -127,25 +145,34 @@ def read_index_map(path: str | Path, n_full: int) -> np.ndarray:
     (n_full,) int64
         Row of the sample point standing for each full point.
     """
-    path = require_file(path, "index map")
-    try:
-        index_map = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"cannot read the index map as .npy ({exc}); give the file written by --map.", path
-        ) from exc
-    if index_map.ndim != 1 or not np.issubdtype(index_map.dtype, np.integer):
-        raise InputError(
-            f"the index map must be a 1-D integer array, found {index_map.dtype} "
-            f"{index_map.shape}; give the file written by --map.",
-            path,
-        )
-    if len(index_map) != n_full:
-        raise InputError(
-            f"the index map has {len(index_map):,} entries but the cloud has {n_full:,} "
-            "points; use the map written when this cloud was downsampled.",
-            path,
-        )
-    if len(index_map) and index_map.min() < 0:
-        raise InputError("the index map holds negative rows; give the file written by --map.", path)
-    return index_map.astype(np.int64, copy=False)
+    from core.index_map import load_index_map
+
+    return load_index_map(path, n_full)
+
+
+def write_labels_outputs(
+    console: Console,
+    labels_path: str | Path,
+    labels: np.ndarray,
+    cloud_path: str | Path | None = None,
+    cloud: PointCloud | None = None,
+    inputs: Sequence[str | Path | None] = (),
+) -> None:
+    """Write the labels and, if asked, the labeled cloud: both new files or neither.
+
+    Every output is checked before any is written; a failure in the second (labels
+    beyond what LAS holds) or Ctrl-C leaves the old files as they were.
+    """
+    from core.atomic import atomic_outputs
+    from core.io import write_cloud
+    from core.labels_io import write_labels
+
+    outputs = [labels_path] + ([cloud_path] if cloud_path is not None else [])
+    with atomic_outputs(outputs, inputs) as temps:
+        with console.step(f"writing {Path(labels_path).name}"):
+            write_labels(temps[0], labels)
+        if cloud_path is not None and cloud is not None:
+            with console.step(f"writing {Path(cloud_path).name}") as progress:
+                write_cloud(
+                    cloud, temps[1], labels=labels, progress=progress, cancel=console.cancel
+                )

@@ -110,22 +110,31 @@ def ctrl_c_cancels(console: Console) -> Iterator[None]:
 
     Core operations poll the flag between chunks, so the first Ctrl-C stops them
     within a moment and every output stays whole (atomic writes). A step that does not
-    poll (a file read) ends first; a second Ctrl-C stops it at once. Only installed in
+    poll (a file read) ends first; a second Ctrl-C stops it at once. SIGTERM (a service
+    manager, ``kill``) stops at once, like the second Ctrl-C. Later signals are only
+    noted, so the clean-up of temporaries is not itself interrupted. Only installed in
     the main thread (Python allows signal handlers nowhere else).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    interrupted = False
 
-    def on_interrupt(signum, frame):
-        if console.cancelled:
-            raise KeyboardInterrupt
-        console.cancelled = True
-        console.clear()
-        print("stopping... (Ctrl-C again to stop at once)", file=console.stream, flush=True)
+    def on_signal(signum, frame):
+        nonlocal interrupted
+        if interrupted:
+            return  # already stopping: let the clean-up finish
+        if signum == signal.SIGINT and not console.cancelled:
+            console.cancelled = True
+            console.clear()
+            print("stopping... (Ctrl-C again to stop at once)", file=console.stream, flush=True)
+            return
+        console.cancelled = interrupted = True
+        raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -16,7 +16,6 @@ from core.cli.common import (
     read_cloud_step,
     require_file,
     rotated,
-    write_index_map,
 )
 from core.errors import InputError
 from core.methods import METHODS, VOXEL_METHODS  # not core.downsample: scipy+numba, slow start
@@ -69,7 +68,10 @@ def check_arguments(args: argparse.Namespace) -> None:
     require_file(args.file, "point cloud file")
     refuse_overwriting_inputs(args.output, [args.file])
     if args.map is not None:
-        refuse_overwriting_inputs(args.map, [args.file, args.output])
+        from core.atomic import check_outputs
+        from core.index_map import record_path
+
+        check_outputs([args.output, args.map, record_path(args.map)], [args.file])
     _check_output_extension(args.output)
 
 
@@ -125,9 +127,34 @@ def voxel_size_for_target(
     return float(np.sqrt(large * small))
 
 
+def write_sample_and_map(console, args: argparse.Namespace, result) -> None:
+    """The sample, its index map and the map's record: all three new files or none."""
+    from core.atomic import atomic_outputs
+    from core.index_map import make_record, record_path, save_map, save_record
+    from core.io import read_cloud, write_cloud
+
+    outputs = [args.output]
+    if args.map is not None:
+        outputs += [args.map, record_path(args.map)]
+    with atomic_outputs(outputs, [args.file]) as temps:
+        with console.step(f"writing {Path(args.output).name}") as progress:
+            # A sample of kept points (voxel-nearest, stride, random) keeps their labels too.
+            write_cloud(
+                result.sample,
+                temps[0],
+                labels=result.sample.labels,
+                progress=progress,
+                cancel=console.cancel,
+            )
+        if args.map is not None:
+            with console.step(f"writing {Path(args.map).name}"):
+                save_map(temps[1], result.index_map)
+                # The sample as a reader will see it (text and LAS round their coordinates).
+                save_record(temps[2], make_record(result.index_map, read_cloud(temps[0])))
+
+
 def run(args: argparse.Namespace) -> int:
     from core.downsample import downsample
-    from core.io import write_cloud
 
     check_arguments(args)
     if stream_wanted(args):  # a LAS/LAZ too big to hold, or --stream
@@ -150,18 +177,7 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             cancel=console.cancel,
         )
-    with console.step(f"writing {Path(args.output).name}") as progress:
-        # A sample of kept points (voxel-nearest, stride, random) keeps their labels too.
-        write_cloud(
-            result.sample,
-            args.output,
-            labels=result.sample.labels,
-            progress=progress,
-            cancel=console.cancel,
-        )
-    if args.map is not None:
-        with console.step(f"writing {Path(args.map).name}"):
-            write_index_map(args.map, result.index_map)
+    write_sample_and_map(console, args, result)
     n_full, n_sample = len(cloud), len(result.sample)
     share = f"{100 * n_sample / max(n_full, 1):.2f}%"
     if args.voxel_size:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.cli.common import add_command, read_cloud_step, require_file
+from core.cli.common import add_command, finite_float, read_cloud_step, require_file
 from core.cli.console import Console
 from core.cloud import UNLABELED, PointCloud
 from core.errors import InputError
@@ -34,7 +34,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--tile",
         nargs=6,
-        type=float,
+        type=finite_float,
         metavar=("XMIN", "YMIN", "ZMIN", "XMAX", "YMAX", "ZMAX"),
         help="score only the points inside this box (the file's coordinates)",
     )

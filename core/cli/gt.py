@@ -9,11 +9,10 @@ Credentials come only from boto3's normal chain (``--profile``, environment, SSO
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from core.cli.common import add_command, positive_int, read_cloud_step, require_file
 from core.errors import InputError
@@ -70,8 +69,28 @@ def _add_aws_arguments(parser: argparse.ArgumentParser, region_required: bool) -
     parser.add_argument("--region", required=region_required, help="AWS region of the job")
     parser.add_argument("--profile", help="AWS profile (default: boto3's normal chain)")
     parser.add_argument(
-        "--endpoint-url", help="S3 endpoint, for testing against a local S3 such as moto"
+        "--endpoint-url",
+        type=endpoint_url,
+        help="S3 endpoint, for testing against a local S3 such as moto",
     )
+
+
+def endpoint_url(text: str) -> str:
+    """An argparse type: an http(s)://HOST[:PORT] address."""
+    from urllib.parse import urlparse
+
+    try:
+        parts = urlparse(text)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        port_ok = False
+        parts = urlparse("")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise argparse.ArgumentTypeError(
+            f"expected an address such as http://127.0.0.1:5000 or https://s3.example.com, "
+            f"got {text!r}"
+        )
+    return text
 
 
 def _add_class_arguments(parser: argparse.ArgumentParser) -> None:
@@ -158,9 +177,14 @@ def _register_submit(commands) -> None:
 
 
 def _classes(args: argparse.Namespace):
-    from core.groundtruth.labelconfig import choose_classes
+    from core.groundtruth.labelconfig import check_classes, choose_classes
 
-    return choose_classes(args.classes, args.class_names, args.label_config)
+    classes, short, full = choose_classes(args.classes, args.class_names, args.label_config)
+    problems = check_classes(classes, short, full)
+    if problems:
+        source = args.classes or args.label_config
+        raise InputError(" ".join(problems), source, field=None if source else "--class")
+    return classes, short, full
 
 
 def _export(args: argparse.Namespace, out_dir: Path, write: bool):
@@ -171,12 +195,28 @@ def _export(args: argparse.Namespace, out_dir: Path, write: bool):
     sample = read_cloud_step(args.console, source)
     index_map = None
     if args.map:
-        index_map = np.load(require_file(args.map, "index map"), allow_pickle=False)
+        from core.index_map import check_pair, load_index_map
+
+        index_map = load_index_map(require_file(args.map, "index map"))
+        check_pair(args.map, index_map, sample)
     if not write:
         return export.plan_export(
             sample, out_dir, classes, fmt=args.format, origin=args.origin, sample_path=source
         )
+    made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _export_into(args, out_dir, sample, source, classes, short, full, index_map)
+    except BaseException:
+        if made:  # leave nothing behind, not even the folder
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
+
+
+def _export_into(args, out_dir, sample, source, classes, short, full, index_map):
+    from core.groundtruth import export
+
     with args.console.step("exporting the frame") as progress:
         return export.export_frame(
             sample,
@@ -190,6 +230,7 @@ def _export(args: argparse.Namespace, out_dir: Path, write: bool):
             full_instruction=full,
             progress=progress,
             cancel=args.console.cancel,
+            inputs=[p for p in (args.map, args.classes, args.label_config) if p],
         )
 
 

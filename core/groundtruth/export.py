@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_write, refuse_overwriting_inputs
+from core.atomic import atomic_outputs, atomic_write
 from core.classes import LabelClass
 from core.cloud import PointCloud
 from core.errors import InputError
 from core.groundtruth.labelconfig import check_classes, label_config
 from core.groundtruth.record import JobRecord, record_path_for, save_record
+from core.index_map import make_record, record_path, save_map
+from core.index_map import save_record as save_map_record
 from core.progress import CancelFn, ProgressFn, chunked, report, sub_progress
 
 FORMATS: tuple[str, ...] = ("binary/xyzrgb", "text/xyz", "text/xyzrgb")
@@ -145,6 +148,7 @@ def export_frame(
     full_instruction: str | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> JobRecord:
     """Write the frame, its label config, the index map (if given) and the job record.
 
@@ -155,6 +159,9 @@ def export_frame(
     index_map : (M,) int array or None
         Row of the sample standing for each full-cloud point; saved as
         ``NAME.index_map.npy`` so fetched labels can be carried to every point later.
+
+    inputs : sequence of path
+        Files the export was made from (the input index map): never written over.
 
     Returns
     -------
@@ -182,17 +189,24 @@ def export_frame(
         index_map_path=index_map_path,
     )
     frame = out_dir / rec.frame_path
-    if sample_path is not None:
-        refuse_overwriting_inputs(frame, [sample_path])
-    shift = np.asarray(rec.offset) - sample.offset
-    write_frame(sample, frame, fmt, shift, progress=sub_progress(progress, 0.0, 0.9), cancel=cancel)
-    config = label_config(classes, short_instruction, full_instruction)
-    with atomic_write(out_dir / rec.label_config_path, "w") as handle:
-        json.dump(config, handle, indent=1)
+    outputs = [frame, out_dir / rec.label_config_path, Path(str(rec.path))]
     if index_map is not None:
-        with atomic_write(out_dir / f"{name}.index_map.npy", "wb") as handle:
-            np.save(handle, np.asarray(index_map, dtype=np.int32))
-        rec.index_map_path = f"{name}.index_map.npy"
-    save_record(rec)
+        map_path = out_dir / f"{name}.index_map.npy"
+        outputs += [map_path, record_path(map_path)]
+    # All files of the export or none: a failure or Ctrl-C keeps an earlier export whole.
+    with atomic_outputs(outputs, [sample_path, *inputs]) as temps:
+        shift = np.asarray(rec.offset) - sample.offset
+        part = sub_progress(progress, 0.0, 0.9)
+        write_frame(sample, temps[0], fmt, shift, progress=part, cancel=cancel)
+        config = label_config(classes, short_instruction, full_instruction)
+        with open(temps[1], "w", encoding="utf-8") as handle:
+            json.dump(config, handle, indent=1)
+        if index_map is not None:
+            save_map(temps[3], index_map)
+            save_map_record(temps[4], make_record(index_map, sample))
+            rec.index_map_path = f"{name}.index_map.npy"
+        final = rec.path
+        save_record(rec, temps[2])
+        rec.path = final
     report(progress, 1.0, "exported")
     return rec

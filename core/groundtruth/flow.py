@@ -184,7 +184,7 @@ def fetch_labels(
     report(progress, 0.1, "reading the output manifest")
     text = s3.read_object(clients.s3, manifest_uri).decode("utf-8")
     entry = output.pick_line(output.parse_manifest(text, manifest_uri), _frame_uri(rec))
-    label_uri, color_map = output.label_reference(entry, rec.label_attribute_name)
+    label_uri, color_map = output.label_reference(entry, rec.label_attribute_name, manifest_uri)
     check_cancel(cancel)
     report(progress, 0.4, "downloading the labels")
     data = s3.read_object(clients.s3, label_uri)
@@ -206,7 +206,7 @@ def _carry_to_full(rec: JobRecord, labels: np.ndarray) -> np.ndarray | None:
     path = rec.resolve(rec.index_map_path)
     if path is None or not path.exists():
         return None
+    from core.index_map import load_index_map
     from core.transfer import transfer_labels_map
 
-    index_map = np.load(path, allow_pickle=False)
-    return transfer_labels_map(labels, index_map)
+    return transfer_labels_map(labels, load_index_map(path))

@@ -88,14 +88,31 @@ def read_label_config(path: str | Path) -> tuple[list[LabelClass], str | None, s
     """Classes and instructions from a Ground Truth label config JSON file."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        names = [str(item["label"]) for item in data["labels"]]
-        instructions = data.get("instructions") or {}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise InputError(
             f"not a Ground Truth label config ({exc}); it needs a 'labels' list of "
             '{"label": NAME} entries.',
             path,
         ) from exc
+    labels = data.get("labels") if isinstance(data, dict) else None
+    if not isinstance(labels, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("label"), str) for item in labels
+    ):
+        raise InputError(
+            'must be a list of {"label": NAME} entries with text names; fix the label config.',
+            path,
+            field="labels",
+        )
+    instructions = data.get("instructions") or {}
+    if not isinstance(instructions, dict) or not all(
+        isinstance(v, str) for v in instructions.values()
+    ):
+        raise InputError(
+            "must be an object of shortInstruction/fullInstruction texts; fix the label config.",
+            path,
+            field="instructions",
+        )
+    names = [item["label"] for item in labels]
     short = instructions.get("shortInstruction")
     full = instructions.get("fullInstruction")
     return make_classes(names), short, full

@@ -44,7 +44,12 @@ def decode_label_bytes(
         Ground Truth indices, 255 = unlabeled.
     """
     try:
-        raw = zlib.decompress(data)
+        # Bounded: a small hostile file must not inflate to gigabytes before the count check.
+        inflater = zlib.decompressobj()
+        limit = max(2 * n_expected + 1, 1 << 24) if n_expected is not None else 0
+        raw = inflater.decompress(data, limit)
+        if not inflater.eof and (n_expected is None or len(raw) <= n_expected):
+            raise zlib.error("incomplete or truncated stream")
     except zlib.error as exc:
         raise InputError(
             f"this is not a zlib-compressed Ground Truth label file ({exc}); give the .zlib "
@@ -53,8 +58,9 @@ def decode_label_bytes(
         ) from exc
     labels = np.frombuffer(raw, dtype=np.uint8).copy()
     if n_expected is not None and len(labels) != n_expected:
+        count = f"{len(labels):,}" if inflater.eof else f"more than {len(labels) - 1:,}"
         raise InputError(
-            f"the label file has {len(labels):,} labels but the frame has {n_expected:,} "
+            f"the label file has {count} labels but the frame has {n_expected:,} "
             "points; fetch the labels of the job made from this frame.",
             path,
         )
@@ -62,6 +68,23 @@ def decode_label_bytes(
         known = np.array(sorted(_indices(color_map)), dtype=np.int64)
         labels[~np.isin(labels, known)] = UNLABELED
     return labels
+
+
+def check_color_map(color_map: Any, path: str | Path | None = None) -> dict | None:
+    """The ``color-map`` if it has Ground Truth's shape ({"0": {"class-name": ...}}), else
+    InputError naming the field."""
+    if color_map is None:
+        return None
+    if not isinstance(color_map, dict) or not all(
+        isinstance(v, dict | None) for v in color_map.values()
+    ):
+        raise InputError(
+            'the color-map must map label indices to {"class-name": ...} objects; give the '
+            "output manifest Ground Truth wrote.",
+            path,
+            field="color-map",
+        )
+    return color_map
 
 
 def _indices(color_map: dict) -> set[int]:
@@ -114,9 +137,17 @@ def parse_manifest(text: str, path: str | None = None) -> list[dict[str, Any]]:
         try:
             entry = json.loads(line)
         except ValueError as exc:
-            raise InputError(f"the manifest line is not JSON ({exc}).", path, number) from exc
+            raise InputError(
+                f"the manifest line is not JSON ({exc}); give the manifest Ground Truth wrote.",
+                path,
+                number,
+            ) from exc
         if not isinstance(entry, dict):
-            raise InputError("the manifest line is not a JSON object.", path, number)
+            raise InputError(
+                "the manifest line is not a JSON object; give the manifest Ground Truth wrote.",
+                path,
+                number,
+            )
         lines.append(entry)
     return lines
 
@@ -134,24 +165,53 @@ def pick_line(lines: list[dict[str, Any]], frame_uri: str | None) -> dict[str, A
     )
 
 
-def label_reference(entry: dict[str, Any], attribute: str | None) -> tuple[str, dict | None]:
-    """(URI of the label file, its ``color-map``) from one output manifest line."""
+def label_reference(
+    entry: dict[str, Any], attribute: str | None, path: str | Path | None = None
+) -> tuple[str, dict | None]:
+    """(URI of the label file, its ``color-map``) from one output manifest line.
+
+    Every field is checked before use; a frame Ground Truth could not label gives its
+    ``failure-reason``.
+    """
     if not attribute or attribute not in entry:
         refs = [k for k in entry if k.endswith("-ref") and k != "source-ref"]
-        if attribute and f"{attribute}-metadata" in entry:
-            reason = entry[f"{attribute}-metadata"].get("failure-reason", "no reason given")
+        failed = [
+            k for k, v in entry.items()
+            if k.endswith("-metadata") and isinstance(v, dict) and "failure-reason" in v
+        ]  # fmt: skip
+        if attribute and f"{attribute}-metadata" in entry or (not refs and failed):
+            key = f"{attribute}-metadata" if attribute in entry or not failed else failed[0]
+            metadata = entry.get(key)
+            reason = metadata.get("failure-reason") if isinstance(metadata, dict) else None
             raise InputError(
-                f"Ground Truth produced no labels for this frame ({reason}); check the job's "
-                "worker results and submit a new job."
+                f"Ground Truth produced no labels for this frame ({reason or 'no reason given'}); "
+                "check the job's worker results and submit a new job.",
+                path,
             )
         if len(refs) != 1:
+            named = f"the label attribute {attribute!r}" if attribute else "a label attribute"
             raise InputError(
-                f"the output manifest line has no label attribute {attribute!r}; check that the "
-                "record belongs to this job."
+                f"the output manifest line has no {named} (a '...-ref' field); check that the "
+                "manifest belongs to this job.",
+                path,
             )
         attribute = refs[0]
+    reference = entry[attribute]
+    if not isinstance(reference, str) or not reference:
+        raise InputError(
+            "the label file reference is not a path or s3:// address; give the output "
+            "manifest Ground Truth wrote.",
+            path,
+            field=attribute,
+        )
     metadata = entry.get(f"{attribute}-metadata") or {}
-    return str(entry[attribute]), metadata.get("color-map")
+    if not isinstance(metadata, dict):
+        raise InputError(
+            "the metadata must be a JSON object; give the output manifest Ground Truth wrote.",
+            path,
+            field=f"{attribute}-metadata",
+        )
+    return reference, check_color_map(metadata.get("color-map"), path)
 
 
 @dataclass

@@ -133,6 +133,72 @@ def load_record(path: str | Path) -> JobRecord:
         raise InputError(
             f"the job record lacks {', '.join(missing)}; export the frame again.", path
         )
+    _check_types(data, path)
     rec = JobRecord(**{k: v for k, v in data.items() if k in known})
     rec.path = str(path)
     return rec
+
+
+_TEXT_FIELDS = ("frame_path", "frame_format", "origin", "created")
+_OPTIONAL_TEXT = (
+    "label_config_path", "sample_path", "index_map_path", "job_name", "region", "bucket",
+    "input_prefix", "output_prefix", "label_attribute_name", "role_arn", "workteam_arn",
+    "job_arn", "submitted",
+)  # fmt: skip
+
+
+def _check_types(data: dict[str, Any], path: Path) -> None:
+    """Every field of the right type and shape before any use (an edited record is untrusted)."""
+
+    def refuse(key: str, wanted: str) -> None:
+        raise InputError(
+            f"must be {wanted}, found {json.dumps(data.get(key))[:40]}; fix the field or "
+            "export the frame again.",
+            path,
+            field=key,
+        )
+
+    version = data.get("version", RECORD_VERSION)
+    if not _is_int(version) or version > RECORD_VERSION:
+        raise InputError(
+            f"the job record has version {version!r}, newer than this DenseLabel reads "
+            f"({RECORD_VERSION}); update DenseLabel.",
+            path,
+            field="version",
+        )
+    for key in _TEXT_FIELDS:
+        if not isinstance(data[key], str) or not data[key]:
+            refuse(key, "text")
+    for key in _OPTIONAL_TEXT:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            refuse(key, "text or null")
+    if not _is_int(data["n_points"]) or data["n_points"] < 1:
+        refuse("n_points", "a whole number of points of at least 1")
+    offset = data["offset"]
+    if not isinstance(offset, list) or len(offset) != 3 or not all(map(_is_finite, offset)):
+        refuse("offset", "a list of 3 finite numbers")
+    if not _is_finite(data["timestamp"]):
+        refuse("timestamp", "a number (seconds since 1970)")
+    classes = data["classes"]
+    if not isinstance(classes, list) or not all(map(_is_class, classes)):
+        refuse("classes", 'a list of {"id": INT, "name": TEXT, "color": [R, G, B]}')
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _is_class(item: Any) -> bool:
+    if not isinstance(item, dict) or not _is_int(item.get("id")):
+        return False
+    color = item.get("color")
+    colour_ok = (
+        isinstance(color, list)
+        and len(color) == 3
+        and all(_is_int(c) and 0 <= c <= 255 for c in color)
+    )
+    return isinstance(item.get("name"), str) and colour_ok

@@ -57,7 +57,7 @@ def labels_from_values(values: np.ndarray, path: str | Path, what: str = "label"
         if bad.any():
             index = int(np.argmax(bad))
             raise InputError(
-                f"{what} {values[index]!r} of point {index + 1} is not a whole number; "
+                f"{what} {float(values[index]):g} of point {index + 1} is not a whole number; "
                 "labels must be integers 0-65535.",
                 path,
             )
@@ -65,7 +65,7 @@ def labels_from_values(values: np.ndarray, path: str | Path, what: str = "label"
         bad = (values < 0) | (values > 65535)
         index = int(np.argmax(bad))
         raise InputError(
-            f"{what} {values[index]} of point {index + 1} is outside 0-65535; "
+            f"{what} {float(values[index]):g} of point {index + 1} is outside 0-65535; "
             "use 0-254 for classes and 255 for unlabeled.",
             path,
         )
@@ -96,3 +96,54 @@ def float_rgb_to_uint8(rgb: np.ndarray) -> np.ndarray:
 def absolute_xyz(xyz: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Coordinates as the file should hold them: `xyz` plus `offset`, float64 (N, 3)."""
     return np.asarray(xyz, dtype=np.float64) + np.asarray(offset, dtype=np.float64)
+
+
+def check_claim(
+    path: str | Path, claimed: int, what: str, least_bytes: float, available: int
+) -> None:
+    """Refuse a header that claims more than the file can hold, before allocating for it.
+
+    Parameters
+    ----------
+    claimed : int
+        Items the header announces (points, vertices).
+    least_bytes : float
+        The fewest bytes one item can take in the file.
+    available : int
+        Bytes of the file after the header.
+    """
+    if claimed < 0:
+        raise InputError(
+            f"the header announces {claimed:,} {what}; the header is corrupt, "
+            "export the file again.",
+            path,
+        )
+    if claimed * least_bytes > available:
+        raise InputError(
+            f"the header announces {claimed:,} {what} but only {int(available):,} bytes of "
+            "data follow it, too few for them; the file is truncated or its header is wrong, "
+            "export it again.",
+            path,
+        )
+
+
+def first_bad_ascii_line(lines, first_number: int, width: int, rows: int) -> tuple[int, str]:
+    """(line number, problem) of the first data line that is not `width` numbers.
+
+    Used only after a fast reader failed, to say exactly where and why.
+    """
+    number = first_number
+    for number, raw in enumerate(lines, start=first_number):
+        if number - first_number >= rows:
+            break
+        tokens = raw.decode("utf-8", errors="replace").split()
+        if len(tokens) != width and not raw.endswith(b"\n"):
+            return number, f"the file is truncated in this line ({len(tokens)} of {width} values)"
+        if len(tokens) != width:
+            return number, f"the line has {len(tokens)} values but each point needs {width}"
+        for token in tokens:
+            try:
+                float(token)
+            except ValueError:
+                return number, f"{token[:30]!r} is not a number"
+    return number + 1, f"the data ends before the {rows:,} points the header announces"

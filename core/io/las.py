@@ -14,7 +14,7 @@ import numpy as np
 from core.atomic import atomic_path
 from core.cloud import PointCloud
 from core.errors import Cancelled, InputError
-from core.io.common import RECENTRE_ABOVE, absolute_xyz, rgb16_to_rgb8
+from core.io.common import RECENTRE_ABOVE, absolute_xyz, check_claim, rgb16_to_rgb8
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
 
 LAS_EXTENSIONS = (".las", ".laz")
@@ -27,7 +27,29 @@ def _open(path: Path) -> laspy.LasReader:
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
     except Exception as exc:  # laspy raises many types for a bad header
-        raise InputError(f"this is not a readable LAS/LAZ file ({exc}).", path) from exc
+        raise InputError(
+            f"this is not a readable LAS/LAZ file ({exc}); check the file, or export it again.",
+            path,
+        ) from exc
+
+
+def _check_header(header, path: Path, compressed: bool) -> None:
+    """Refuse scales, offsets and point counts that cannot be right, before allocating."""
+    for name in ("scales", "offsets"):
+        values = np.asarray(getattr(header, name), dtype=np.float64)
+        if not np.isfinite(values).all() or (name == "scales" and (values == 0).any()):
+            shown = ", ".join(f"{v:g}" for v in values)
+            raise InputError(
+                f"the LAS header's {name[:-1]} is {shown}, which cannot give coordinates; "
+                "fix the header or export the file again.",
+                path,
+                field=name[:-1],
+            )
+    size = path.stat().st_size
+    available = size - int(header.offset_to_point_data)
+    # A LAZ point takes at least a few bits; an uncompressed one its full record size.
+    least = 1 / 16 if compressed else header.point_format.size
+    check_claim(path, int(header.point_count), "points", least, max(available, 0))
 
 
 def peek_las_count(path: str | Path) -> int:
@@ -57,6 +79,7 @@ def read_las(
     path = Path(path)
     with _open(path) as reader:
         header = reader.header
+        _check_header(header, path, path.suffix.lower() == ".laz" or header.are_points_compressed)
         n = int(header.point_count)
         has_rgb = "red" in header.point_format.dimension_names
         corner = np.asarray(header.mins, dtype=np.float64)
@@ -73,7 +96,9 @@ def read_las(
                 report(progress, done / max(n, 1), f"Reading {path.name}")
                 m = len(points)
                 if done + m > n:
-                    raise InputError("the file holds more points than its header says.", path)
+                    raise InputError(
+                        "the file holds more points than its header says; export it again.", path
+                    )
                 rows = slice(done, done + m)
                 for axis, name in enumerate("xyz"):
                     xyz[rows, axis] = np.asarray(points[name], dtype=np.float64) - offset[axis]
@@ -87,11 +112,21 @@ def read_las(
             raise
         except Exception as exc:  # lazrs/laspy errors for corrupt or cut data
             raise InputError(
-                f"the point data is truncated or corrupt after {done:,} points ({exc}).", path
+                f"the point data is truncated or corrupt after {done:,} points ({exc}); "
+                "export the file again.",
+                path,
             ) from exc
     if done != n:
         raise InputError(
-            f"the file is truncated: the header says {n:,} points but it holds {done:,}.", path
+            f"the file is truncated: the header says {n:,} points but it holds {done:,}; "
+            "export the file again.",
+            path,
+        )
+    if not np.isfinite(xyz).all():
+        raise InputError(
+            "the coordinates are not finite (the header's scale or offset is out of range); "
+            "fix the header or export the file again.",
+            path,
         )
     report(progress, 1.0, f"Reading {path.name}")
     return PointCloud(

@@ -16,13 +16,50 @@ from core.progress import CancelFn, ProgressFn, chunked, report
 _WIDTHS = {3: (False, False), 4: (False, True), 6: (True, False), 7: (True, True)}
 
 
-def _load(path: Path) -> np.ndarray:
+_MAGIC = b"\x93NUMPY"
+
+
+def load_npy(path: str | Path, what: str = "array", mmap: bool = True) -> np.ndarray:
+    """A plain numeric .npy array (never pickled objects), memory-mapped when `mmap`.
+
+    Raises
+    ------
+    InputError
+        Not a .npy file, pickled objects, a structured dtype, or data shorter than the
+        header says; the message says what `what` must be instead.
+    """
+    path = Path(path)
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        with path.open("rb") as handle:
+            magic = handle.read(len(_MAGIC))
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
+    if magic != _MAGIC:
+        raise InputError(
+            f"this is not a readable .npy file (it does not start with the .npy signature); "
+            f"give the "
+            f"{what} as a .npy saved by numpy or DenseLabel.",
+            path,
+        )
+    try:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise InputError(f"this is not a readable .npy array ({exc}).", path) from exc
+        problem = "is cut short" if "length" in str(exc) or "read" in str(exc) else "is not plain"
+        if "object" in str(exc).lower() or "pickle" in str(exc).lower():
+            problem = "holds Python objects (pickled data), which DenseLabel never loads"
+        raise InputError(
+            f"the .npy file {problem} ({exc}); give the {what} as a plain numeric array.", path
+        ) from exc
+    if array.dtype.kind not in "biuf" or array.dtype.names is not None:
+        raise InputError(
+            f"the .npy array holds {array.dtype} values; give the {what} as plain numbers.",
+            path,
+        )
+    return array
+
+
+def _load(path: Path) -> np.ndarray:
+    return load_npy(path, "point cloud")
 
 
 def peek_npy_count(path: str | Path) -> int:
@@ -38,7 +75,7 @@ def read_npy(
     if array.ndim != 2 or array.shape[1] not in _WIDTHS or array.dtype.kind not in "fiu":
         raise InputError(
             f"expected a numeric array of shape (N, 3|4|6|7) (x,y,z [,r,g,b] [,label]), "
-            f"found {array.dtype} {array.shape}.",
+            f"found {array.dtype} {array.shape}; save the cloud in that shape.",
             path,
         )
     has_rgb, has_label = _WIDTHS[array.shape[1]]

@@ -7,7 +7,7 @@ PCL's removeNaNFromPointCloud does.
 
 from __future__ import annotations
 
-import re
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -18,12 +18,20 @@ from core.atomic import atomic_write
 from core.cloud import PointCloud
 from core.errors import InputError
 from core.io import lzf
-from core.io.common import absolute_xyz, labels_from_values, recentre
+from core.io.common import (
+    absolute_xyz,
+    check_claim,
+    first_bad_ascii_line,
+    labels_from_values,
+    recentre,
+)
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 ENCODINGS = ("ascii", "binary", "binary_compressed")
 #: The fields turned into point attributes (the others are read and ignored).
 _READ_FIELDS = ("x", "y", "z", "rgb", "rgba", "intensity", "label")
+#: LZF turns at most 264 bytes into a 3-byte back-reference: a bound on the decompressed size.
+_LZF_MAX_RATIO = 90
 _KEYS = ("VERSION", "FIELDS", "SIZE", "TYPE", "COUNT", "WIDTH", "HEIGHT", "VIEWPOINT", "POINTS")
 
 
@@ -44,7 +52,10 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
         raw = handle.readline()
         number += 1
         if not raw:
-            raise InputError("the PCD header has no DATA line; the file is cut or not PCD.", path)
+            raise InputError(
+                "the PCD header has no DATA line; the file is cut or not PCD, export it again.",
+                path,
+            )
         words = raw.decode("ascii", errors="replace").split()
         if not words or words[0].startswith("#"):
             continue
@@ -53,11 +64,18 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             encoding = words[1].lower() if len(words) > 1 else ""
             break
         if key not in _KEYS:
-            raise InputError(f"this is not a PCD header line: {raw[:40]!r}.", path, number)
+            text = raw[:40].decode("ascii", errors="replace").strip()
+            raise InputError(
+                f"{text!r} is not a PCD header line; check that this is a PCD file.", path, number
+            )
         values[key] = words[1:]
         line_of[key] = number
     if encoding not in ENCODINGS:
-        raise InputError(f"unknown PCD DATA encoding {encoding!r}.", path, number)
+        raise InputError(
+            f"unknown PCD DATA encoding {encoding!r}; use ascii, binary or binary_compressed.",
+            path,
+            number,
+        )
     try:
         fields = values["FIELDS"]
         sizes = [int(s) for s in values["SIZE"]]
@@ -74,9 +92,15 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             ]
         )
     except (KeyError, ValueError, TypeError, IndexError) as exc:
-        raise InputError(f"cannot read the PCD header ({exc}).", path, number) from None
+        raise InputError(
+            f"cannot read the PCD header ({exc}): FIELDS, SIZE, TYPE and COUNT need one entry "
+            "each per field, sizes 1, 2, 4 or 8, types F, U or I; fix the header.",
+            path,
+            number,
+        ) from None
     if not {"x", "y", "z"} <= set(fields):
-        raise InputError("the PCD file has no x, y, z fields.", path)
+        raise InputError("the PCD file has no x, y, z fields; choose a point cloud.", path)
+    check_claim(path, points, "points", 0, 0)
     _check_counts(fields, counts, path, line_of.get("COUNT"))
     return _Header(fields, dtype, points, encoding, number)
 
@@ -118,6 +142,7 @@ def read_pcd(
     with path.open("rb") as handle:
         header = _parse_header(handle, path)
         report(progress, 0.1, f"Reading {path.name}")
+        _check_size(handle, header, path)
         if header.encoding == "ascii":
             rows = _read_ascii(handle, header, path)
         elif header.encoding == "binary":
@@ -130,9 +155,22 @@ def read_pcd(
 
 def _truncated(header: _Header, present: int, path: Path) -> InputError:
     return InputError(
-        f"the PCD file is truncated: {header.points:,} points announced, {present:,} present.",
+        f"the PCD file is truncated: {header.points:,} points announced, {present:,} present; "
+        "export the file again.",
         path,
     )
+
+
+def _check_size(handle: IO[bytes], header: _Header, path: Path) -> None:
+    """Refuse a POINTS count the file cannot hold, before allocating rows for it."""
+    available = os.fstat(handle.fileno()).st_size - handle.tell()
+    if header.encoding == "ascii":
+        least = 2.0 * len(header.fields)  # a digit and a separator a value
+    elif header.encoding == "binary":
+        least = header.dtype.itemsize
+    else:
+        least = header.dtype.itemsize / _LZF_MAX_RATIO
+    check_claim(path, header.points, "points", least, available)
 
 
 def _read_binary(handle: IO[bytes], header: _Header, path: Path) -> np.ndarray:
@@ -148,13 +186,24 @@ def _read_compressed(handle: IO[bytes], header: _Header, path: Path) -> np.ndarr
         raise _truncated(header, 0, path)
     compressed, size = int(sizes[0]), int(sizes[1])
     if size != header.points * header.dtype.itemsize:
-        raise InputError("the PCD compressed block has the wrong size; the file is corrupt.", path)
+        raise InputError(
+            "the PCD compressed block has the wrong size for its points; the file is corrupt, "
+            "export it again.",
+            path,
+        )
     data = handle.read(compressed)
     if len(data) < compressed:
-        raise InputError("the PCD file is truncated inside its compressed data.", path)
+        raise InputError(
+            "the PCD file is truncated inside its compressed data; export it again.", path
+        )
+    if size > len(data) * _LZF_MAX_RATIO:
+        raise _truncated(header, 0, path)
     flat = lzf.decompress(data, size)
     if flat is None:
-        raise InputError("the PCD compressed data is corrupt (LZF decoding failed).", path)
+        raise InputError(
+            "the PCD compressed data is corrupt (LZF decoding failed); export the file again.",
+            path,
+        )
     # The decompressed block holds each field for all points, one field after another.
     rows = np.empty(header.points, header.dtype)
     start = 0
@@ -169,17 +218,16 @@ def _read_compressed(handle: IO[bytes], header: _Header, path: Path) -> np.ndarr
 
 def _read_ascii(handle: IO[bytes], header: _Header, path: Path) -> np.ndarray:
     width = sum(int(np.prod(header.dtype[n].shape)) for n in header.dtype.names or ())
+    start = handle.tell()
     try:
         values = np.loadtxt(handle, dtype=np.float64, max_rows=header.points, ndmin=2)
-    except ValueError as exc:
-        match = re.search(r"row (\d+)", str(exc))
-        raise InputError(
-            f"the point data is truncated or malformed: expected {width} numbers a line.",
-            path,
-            header.lines + int(match.group(1)) if match else None,
-        ) from None
+    except ValueError:
+        values = np.empty((0, width))
     if len(values) < header.points or values.shape[1] != width:
-        raise _truncated(header, len(values), path)
+        # numpy's own message counts rows from 0 or 1 depending on the error: find it here.
+        handle.seek(start)
+        line, problem = first_bad_ascii_line(handle, header.lines + 1, width, header.points)
+        raise InputError(f"{problem}; fix or remove the point's line.", path, line)
     rows = np.empty(header.points, header.dtype)
     column = 0
     for name in header.dtype.names or ():

@@ -7,7 +7,6 @@ skipped; only the vertex rows are converted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -19,6 +18,8 @@ from core.cloud import PointCloud
 from core.errors import InputError
 from core.io.common import (
     absolute_xyz,
+    check_claim,
+    first_bad_ascii_line,
     float_rgb_to_uint8,
     labels_from_values,
     recentre,
@@ -59,14 +60,20 @@ class _Header:
 
 def _parse_header(handle: IO[bytes], path: Path) -> _Header:
     if handle.read(4)[:3] != b"ply":
-        raise InputError("this is not a PLY file (it does not start with 'ply').", path)
+        raise InputError(
+            "this is not a PLY file (it does not start with 'ply'); check the file and its "
+            "extension.",
+            path,
+        )
     handle.seek(0)
     fmt, elements, number = "", [], 0
     while True:
         raw = handle.readline()
         number += 1
         if not raw:
-            raise InputError("the PLY header has no 'end_header'; the file is cut.", path)
+            raise InputError(
+                "the PLY header has no 'end_header'; the file is cut, export it again.", path
+            )
         words = raw.decode("ascii", errors="replace").split()
         if not words or words[0] in ("ply", "comment", "obj_info"):
             continue
@@ -77,6 +84,7 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
                 fmt = words[1]
             elif words[0] == "element":
                 elements.append(_Element(words[1], int(words[2])))
+                check_claim(path, elements[-1].count, f"{words[1]} elements", 0, 0)
             elif words[0] == "property" and words[1] == "list":
                 elements[-1].lists.append((words[4], _TYPES[words[2]], _TYPES[words[3]]))
             elif words[0] == "property":
@@ -84,11 +92,19 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
         except InputError:
             raise
         except (IndexError, KeyError, ValueError):
+            text = raw[:60].decode("ascii", errors="replace").strip()
             raise InputError(
-                f"cannot read the PLY header line {raw[:60]!r}.", path, number
+                f"cannot read the PLY header line {text!r} (an unknown type, a missing word, "
+                "or a property before any element); fix the header or export the file again.",
+                path,
+                number,
             ) from None
     if fmt not in ("ascii", "binary_little_endian", "binary_big_endian"):
-        raise InputError(f"unknown PLY format {fmt!r}.", path, number)
+        raise InputError(
+            f"unknown PLY format {fmt!r}; use ascii, binary_little_endian or binary_big_endian.",
+            path,
+            number,
+        )
     return _Header(fmt, elements, handle.tell(), number)
 
 
@@ -110,7 +126,10 @@ def _vertex(header: _Header, path: Path) -> _Element:
             names = {n for n, _ in element.properties}
             if {"x", "y", "z"} <= names and not element.lists:
                 return element
-    raise InputError("the PLY file has no vertex element with x, y, z.", path)
+    raise InputError(
+        "the PLY file has no vertex element with x, y, z properties; choose a point cloud.",
+        path,
+    )
 
 
 def peek_ply_count(path: str | Path) -> int:
@@ -143,6 +162,7 @@ def read_ply(
             raise InputError(
                 "the file holds no points; choose a point cloud with points in it.", path
             )
+        _check_size(handle, header, vertex, path)
         if header.format == "ascii":
             rows = _read_ascii(handle, header, vertex, path)
         else:
@@ -150,6 +170,31 @@ def read_ply(
             rows = _read_binary(handle, header, vertex, path, progress, cancel)
     report(progress, 1.0, f"Reading {path.name}")
     return _to_cloud(rows, vertex, path)
+
+
+def _check_size(handle: IO[bytes], header: _Header, vertex: _Element, path: Path) -> None:
+    """Refuse element counts the file cannot hold, before allocating rows for them."""
+    available = _file_size(handle) - header.data_start
+    order = "<" if header.format == "binary_little_endian" else ">"
+    least = 0.0
+    for element in header.elements:
+        if header.format == "ascii":
+            # "1 2 3\n": at least two bytes a value (a digit and a separator).
+            each = 2.0 * max(len(element.properties) + len(element.lists), 1)
+        else:
+            each = element.dtype(order).itemsize
+            each += sum(np.dtype(count).itemsize for _, count, _ in element.lists)
+        what = "vertices" if element is vertex else f"{element.name} elements"
+        check_claim(path, element.count, what, each, available - least)
+        least += element.count * each
+        if element is vertex:
+            return
+
+
+def _file_size(handle: IO[bytes]) -> int:
+    import os
+
+    return os.fstat(handle.fileno()).st_size
 
 
 def _skip_binary_before(handle: IO[bytes], header: _Header, vertex: _Element, path: Path) -> None:
@@ -166,7 +211,9 @@ def _skip_binary_before(handle: IO[bytes], header: _Header, vertex: _Element, pa
                 size = np.dtype(count_code).itemsize
                 raw = handle.read(size)
                 if len(raw) < size:
-                    raise InputError("the PLY file is truncated.", path)
+                    raise InputError(
+                        "the PLY file is truncated before its vertices; export it again.", path
+                    )
                 count = int(np.frombuffer(raw, order + count_code)[0])
                 handle.seek(count * np.dtype(item_code).itemsize, 1)
 
@@ -182,7 +229,7 @@ def _read_binary(handle, header, vertex, path, progress, cancel) -> np.ndarray:
         if len(block) < n:
             raise InputError(
                 f"the PLY file is truncated: {vertex.count:,} vertices announced, "
-                f"{part.start + len(block):,} present.",
+                f"{part.start + len(block):,} present; export the file again.",
                 path,
             )
         rows[part] = block
@@ -190,26 +237,24 @@ def _read_binary(handle, header, vertex, path, progress, cancel) -> np.ndarray:
 
 
 def _read_ascii(handle, header, vertex, path) -> np.ndarray:
+    first_line = header.lines + 1
     for element in header.elements:
         if element is vertex:
             break
         for _ in range(element.count):
             handle.readline()
+        first_line += element.count
     dtype = vertex.dtype("=")
+    start = handle.tell()
     try:
         values = np.loadtxt(handle, dtype=np.float64, max_rows=vertex.count, ndmin=2)
-    except ValueError as exc:
-        match = re.search(r"row (\d+)", str(exc))
-        line = header.lines + int(match.group(1)) if match else None
-        raise InputError(
-            f"a vertex line is not {len(dtype)} numbers ({exc}).", path, line
-        ) from None
+    except ValueError:
+        values = np.empty((0, len(dtype)))
     if len(values) < vertex.count or values.shape[1] != len(dtype):
-        raise InputError(
-            f"the PLY file is truncated: {vertex.count:,} vertices announced, "
-            f"{len(values):,} lines of {len(dtype)} values present.",
-            path,
-        )
+        # numpy's own message counts rows from 0 or 1 depending on the error: find it here.
+        handle.seek(start)
+        line, problem = first_bad_ascii_line(handle, first_line, len(dtype), vertex.count)
+        raise InputError(f"{problem}; fix or remove the vertex line.", path, line)
     rows = np.empty(vertex.count, dtype)
     for j, name in enumerate(dtype.names or ()):
         rows[name] = values[:, j]
@@ -223,7 +268,9 @@ def _to_cloud(rows: np.ndarray, vertex: _Element, path: Path) -> PointCloud:
         xyz[:, axis] = rows[lower[name]]
     if not np.isfinite(xyz).all():
         index = int(np.argmax(~np.isfinite(xyz).all(axis=1)))
-        raise InputError(f"vertex {index + 1} has a NaN or infinite coordinate.", path)
+        raise InputError(
+            f"vertex {index + 1} has a NaN or infinite coordinate; fix or remove the point.", path
+        )
     rgb = None
     for names in _COLOURS:
         if all(n in lower for n in names):

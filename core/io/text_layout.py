@@ -105,19 +105,38 @@ def _header_dest(tokens: list[str]) -> list[int] | None:
     return dest
 
 
+def refuse_non_text(head: bytes, path: Path, expected: str = "a text point cloud") -> None:
+    """InputError for UTF-16/UTF-32 text (named as such) and for binary data (NUL bytes)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
+        raise InputError(
+            f"the file is UTF-16 text; save it as UTF-8 (or ASCII) text with {expected}.",
+            path,
+        )
+    if b"\0" in head:
+        line = head[: head.index(b"\0")].count(b"\n") + 1
+        raise InputError(
+            f"the file holds binary data (NUL bytes), not text; check it is {expected}.",
+            path,
+            line,
+        )
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Text saved as UTF-16 without a byte-order mark: every other byte is NUL."""
+    sample = head[:512]
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return (even.count(0) > 0.9 * len(even)) != (odd.count(0) > 0.9 * len(odd))
+
+
 def sniff_layout(path: Path) -> TextLayout:
     """Read the head of `path` and decide the layout; InputError for empty or binary files."""
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
+    refuse_non_text(head, path)
     if not head.strip():
         raise InputError("the file is empty; choose a file with points in it.", path)
-    if b"\0" in head:
-        line = head[: head.index(b"\0")].count(b"\n") + 1
-        raise InputError(
-            "the file holds binary data (NUL bytes), not text; check it is a text point cloud.",
-            path,
-            line,
-        )
     if len(head) == SNIFF_BYTES and b"\n" in head:
         head = head[: head.rindex(b"\n")]  # the last line may be cut
     bom = 3 if head.startswith(b"\xef\xbb\xbf") else 0  # Windows tools start UTF-8 so
@@ -125,7 +144,7 @@ def sniff_layout(path: Path) -> TextLayout:
         texts = head[bom:].decode("utf-8").split("\n")
     except UnicodeDecodeError as exc:
         raise InputError(
-            "the line holds bytes that are not text; check it is a text point cloud.",
+            "the line holds bytes that are not text (not UTF-8); save the file as UTF-8 text.",
             path,
             head[: exc.start].count(b"\n") + 1,
         ) from None
@@ -201,6 +220,9 @@ def describe_bad_line(code: int, line: bytes, layout: TextLayout) -> str:
         return "the line holds binary data, not text; check it is a text point cloud."
     tokens = split_values(text)
     n = len(layout.columns)
+    mixed = _mixed_separators(text, layout)
+    if mixed:
+        return mixed
     if code in (kernel.TOO_FEW, kernel.TOO_MANY) or len(tokens) != n:
         return (
             f"the line has {len(tokens)} values but the file's lines have {n}; "
@@ -215,6 +237,23 @@ def describe_bad_line(code: int, line: bytes, layout: TextLayout) -> str:
             span = "0-255" if layout.rgb_max > 1 else "0-1 (the file's first colours are 0-1)"
             return f"the colour value {token} is outside {span}; fix the colour."
     return "the line is not a line of numbers; fix or remove it."
+
+
+def _mixed_separators(text: str, layout: TextLayout) -> str:
+    """A sentence when the line separates values differently from the file's first lines."""
+    stripped = text.strip()
+    has_comma = "," in stripped
+    if layout.comma and not has_comma and len(stripped.split()) > 1:
+        return (
+            "the line separates values with spaces but the file's first lines use commas; "
+            "use one separator throughout the file."
+        )
+    if not layout.comma and has_comma:
+        return (
+            "the line separates values with commas but the file's first lines use spaces or "
+            "tabs; use one separator throughout the file."
+        )
+    return ""
 
 
 def _finite(token: str) -> bool:
