@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
-#: In the order they run: loading, the core numerics, label quality, labeling by hand, the window.
+#: In the order they run: loading, the core numerics, label quality, labeling by hand,
+#: projects, the window.
 MODULES = (
     "bench.bench_load",
     "bench.bench_core",
     "bench.bench_quality",
     "bench.bench_labeling",
+    "bench.bench_project",
     "bench.bench_gui",
 )
 

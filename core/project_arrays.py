@@ -1,8 +1,9 @@
 """`.npy` members inside a project zip: written and read in chunks, checked on the way in.
 
-One-byte arrays (labels, label origins) are deflated at level 1 and the rest stored:
-measured on 20M points, deflate shrinks a label array 12x in 0.08 s but an int32 index
-map only 1.7x in 2.5 s, more than the whole 2 s save budget. Chunks give progress and a
+One-byte label arrays (labels, label origins) are deflated at level 1 and the rest
+stored: measured on 20M points, deflate shrinks a label array 12x in 0.08 s but an int32
+index map only 1.7x in 2.5 s, more than the whole 2 s save budget, and RGB colours of a
+scan shrink little for the time it costs to inflate them on opening. Chunks give progress and a
 cancel check every few megabytes; zipfile's CRC-32 catches flipped bytes on reading.
 """
 
@@ -45,7 +46,7 @@ def write_member(
     if array.dtype.hasobject:
         raise TypeError(f"{name}: object arrays cannot be stored in a project")
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    if array.dtype.itemsize == 1:
+    if array.dtype.itemsize == 1 and array.ndim == 1:  # labels and origins, not colours
         info.compress_type = zipfile.ZIP_DEFLATED
         # The level's attribute is private up to Python 3.12 and public from 3.13.
         name_of_level = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
