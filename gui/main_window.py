@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> None:
         from core.io import file_dialog_filter
 
+        if not self.projects.confirm_discard("Open a point cloud"):  # unsaved changes
+            return
         path, _ = QFileDialog.getOpenFileName(
             self, "Open a point cloud", self.settings.last_folder(), file_dialog_filter()
         )
@@ -163,8 +165,10 @@ class MainWindow(QMainWindow):
         self._last_job = job
         return job
 
-    def open_sample_scene(self) -> Job:
+    def open_sample_scene(self) -> Job | None:
         """Generate the bundled sample scene (1M points of a labeled room)."""
+        if not self.projects.confirm_discard("Open the sample scene"):
+            return None
         job = run_job(
             self.session, "Generating the sample scene", make_sample_scene, self._loaded, owner=self
         )
@@ -184,7 +188,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for path in self.settings.recent_files():
             action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_file(p))
+            action.triggered.connect(
+                lambda _=False, p=path: self.projects.confirm_discard("Open") and self.open_file(p)
+            )
         if self.recent_menu.isEmpty():
             self.recent_menu.addAction("(none)").setEnabled(False)
 
@@ -287,7 +293,10 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            self.open_file(files[0])
+            if files[0].endswith(".dlproj"):
+                self.projects.open_project(files[0])
+            elif self.projects.confirm_discard("Open a point cloud"):
+                self.open_file(files[0])
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

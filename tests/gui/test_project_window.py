@@ -209,3 +209,33 @@ def test_autosave_writes_a_recovery_file_and_a_save_removes_it(qtbot, main_windo
     project = target.parent.parent / "saved.dlproj"
     wait_for_job(qtbot, window.projects.save_to(str(project)))
     assert not target.exists() and not recovery.pointer.exists()
+
+
+def test_opening_another_cloud_asks_first(qtbot, main_window, scan, monkeypatch):
+    import gui.main_window as window_module
+    import gui.project_controller as controller_module
+    from gui.session import Rotation
+
+    window = main_window
+    wait_for_job(qtbot, window.open_file(scan))
+    window.session.set_rotation(Rotation(z=5.0))
+    asked: list[str] = []
+    file_dialogs: list[object] = []
+
+    class Answering:
+        @staticmethod
+        def question(parent, title, text, *args):
+            asked.append(title)
+            return Button.Cancel
+
+    monkeypatch.setattr(controller_module, "QMessageBox", Answering)
+    monkeypatch.setattr(
+        window_module.QFileDialog,
+        "getOpenFileName",
+        lambda *a, **k: file_dialogs.append(a) or ("", ""),
+    )
+    window.open_dialog()  # Cancel: the file dialog never opens, the rotation stays
+    assert asked == ["Open a point cloud"] and file_dialogs == []
+    assert window.open_sample_scene() is None
+    assert window.session.state.rotation.z == 5.0
+    monkeypatch.setattr(Answering, "question", staticmethod(lambda *a: Button.Discard))
