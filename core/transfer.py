@@ -8,8 +8,9 @@ from scipy.spatial import cKDTree
 
 from core.cloud import UNLABELED
 from core.errors import InputError
+from core.knn_cells import FAR, make_rule, query_cells, sort_by_cell, vote_by_cells
 from core.progress import CancelFn, ProgressFn, chunked, report
-from core.voxel import cell_of, cells_of, corners, count_voxels, counting_sort, offer, ring_knn
+from core.voxel import cells_of, corners, count_voxels, counting_sort, ring_knn
 
 WEIGHTS = ("uniform", "distance")
 #: Points per query chunk: small enough for a prompt cancel, large enough to keep cores busy.
@@ -98,16 +99,17 @@ def transfer_labels_knn(
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        for part in chunked(len(full_xyz), _QUERY_CHUNK, progress, cancel, "carrying labels back"):
-            queries = np.ascontiguousarray(full_xyz[part], dtype=np.float64)
-            won = grid.pure_codes(queries, k_eff, max_d2, sweep=len(full_xyz) >= len(codes))
-            hard = np.flatnonzero(won == -1)
-            if len(hard):
-                d2, idx = grid.knn(queries[hard], k_eff, max_d2)
-                won[hard] = _vote(np.sqrt(d2), idx, grid.codes, weights)
-            labels_full[part] = np.where(won >= 0, classes[np.maximum(won, 0)], UNLABELED)
+        won = grid.vote(
+            np.ascontiguousarray(full_xyz, dtype=np.float64),
+            k_eff,
+            max_d2,
+            weights,
+            progress,
+            cancel,
+        )
     finally:
         numba.set_num_threads(previous)
+    labels_full[:] = np.where(won >= 0, classes[np.maximum(won, 0)], UNLABELED)
     return labels_full
 
 
@@ -176,165 +178,8 @@ def _check_knn_inputs(
         raise InputError(f"the maximum distance must be positive, got {max_distance}.")
 
 
-# Nearest-neighbour search on a grid of cells (for carrying labels back).
-#
-# Most full points sit well inside one class. For a query cell whose surrounding block
-# of (2R+1)^3 cells holds sample points of a single class, and at least k of them close
-# enough to every point of the cell, the vote is known without any distance per point:
-# a few nanoseconds per point instead of a tree search. Only the remaining points
-# (near class boundaries) get an exact search, ring by ring around their cell.
-
-_UNKNOWN = -2
-_HARD = -1
-#: Certainly no voter within max_distance: the point stays unlabeled.
-_NONE = -3
-_R = 2
-#: A hard cell is split into _SPLIT^3 smaller boxes: their voters are fewer, so purer.
-_SPLIT = 2
-
-
-@numba.njit(cache=True, nogil=True)
-def _box_verdict(grid, rule, ix, iy, iz, low, size, bound, unused):  # pragma: no cover
-    """The class code every query in a box gets, or _HARD when that is not certain.
-
-    The box (corner `low`, edge `size`) lies in cell (ix, iy, iz). The farthest point of
-    the box from a sample point p bounds p's distance to any query in it, so the k-th
-    smallest such bound, U, bounds every query's k-th neighbour distance. Only sample
-    points within U of the box can vote; if they all share one class, it wins. Points
-    outside the block of (2R + 1)^3 cells are at least R * h >= U away.
-    """
-    pts, codes, starts, lo, h, dims = grid
-    k, reach2, max_d2 = rule
-    ny, nz = dims[1], dims[2]
-    bound[:] = np.inf
-    # Any k points give a valid bound. The cell's own points make it tightest (their far
-    # corner is at most sqrt(3) h away); the 3^3 neighbours help only when it has < k.
-    close = 0
-    here = (ix * ny + iy) * nz + iz
-    for p in range(starts[here], starts[here + 1]):
-        d2 = _box2(pts, p, low, size, True)
-        if d2 <= reach2:
-            close = offer(d2, p, bound, unused, close, k)
-    if close < k:
-        close = 0
-        bound[:] = np.inf
-        for jx in range(max(ix - 1, 0), min(ix + 1, dims[0] - 1) + 1):
-            for jy in range(max(iy - 1, 0), min(iy + 1, ny - 1) + 1):
-                base = (jx * ny + jy) * nz
-                for p in range(
-                    starts[base + max(iz - 1, 0)], starts[base + min(iz + 1, nz - 1) + 1]
-                ):
-                    d2 = _box2(pts, p, low, size, True)
-                    if d2 <= reach2:
-                        close = offer(d2, p, bound, unused, close, k)
-    if close >= k:
-        limit2 = bound[k - 1]
-    elif max_d2 <= (_R * h) ** 2:
-        # Fewer than k voters within max_distance: all within it may vote, none beyond.
-        limit2 = max_d2
-    else:
-        return _HARD
-    label = _NONE
-    for jx in range(max(ix - _R, 0), min(ix + _R, dims[0] - 1) + 1):
-        gap_x = max(abs(jx - ix) - 1, 0) * h
-        for jy in range(max(iy - _R, 0), min(iy + _R, ny - 1) + 1):
-            # Cells farther from this cell than the bound cannot hold a voter.
-            gap2 = gap_x**2 + (max(abs(jy - iy) - 1, 0) * h) ** 2
-            if gap2 > limit2:
-                continue
-            dz = min(np.int64(np.sqrt(limit2 - gap2) / h) + 1, _R)
-            base = (jx * ny + jy) * nz
-            for p in range(starts[base + max(iz - dz, 0)], starts[base + min(iz + dz, nz - 1) + 1]):
-                if codes[p] != label and _box2(pts, p, low, size, False) <= limit2:
-                    if label >= 0:
-                        return _HARD
-                    label = codes[p]
-    if label >= 0 and close == 0:
-        # Some queries of the box may reach that voter and others none.
-        return _HARD
-    return label
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _box2(pts, p, low, size, far):  # pragma: no cover - compiled
-    """Squared distance from point p to the farthest (or nearest) point of a box."""
-    d2 = 0.0
-    for a in range(3):
-        v = pts[p, a]
-        if far:
-            gap = max(abs(v - low[a]), abs(low[a] + size - v))
-        else:
-            gap = max(0.0, low[a] - v, v - low[a] - size)
-        d2 += gap * gap
-    return d2
-
-
-@numba.njit(cache=True, nogil=True)
-def _corner(grid, ix, iy, iz):  # pragma: no cover - compiled
-    lo, h = grid[3], grid[4]
-    return np.array([lo[0] + ix * h, lo[1] + iy * h, lo[2] + iz * h])
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _pure_pass(queries, grid, rule, verdict, slot, parts, out):  # pragma: no cover
-    """Certain class codes of queries; a hard cell is split into smaller boxes, decided alike."""
-    lo, h, dims = grid[3], grid[4], grid[5]
-    k = rule[0]
-    for i in numba.prange(queries.shape[0]):
-        ix = cell_of(queries[i, 0], lo[0], h)
-        iy = cell_of(queries[i, 1], lo[1], h)
-        iz = cell_of(queries[i, 2], lo[2], h)
-        if not (0 <= ix < dims[0] and 0 <= iy < dims[1] and 0 <= iz < dims[2]):
-            out[i] = _HARD
-            continue
-        cell = (ix * dims[1] + iy) * dims[2] + iz
-        v = verdict[cell]
-        if v == _UNKNOWN:
-            v = _box_verdict(
-                grid,
-                rule,
-                ix,
-                iy,
-                iz,
-                _corner(grid, ix, iy, iz),
-                h,
-                np.empty(k),
-                np.empty(k, np.int64),
-            )
-            # Threads may both decide a cell; they write the same value.
-            verdict[cell] = v
-        if v == _HARD and slot.shape[0] and slot[cell] >= 0:
-            low = _corner(grid, ix, iy, iz)
-            size = h / _SPLIT
-            part = 0
-            for a in range(3):
-                j = min(max(int((queries[i, a] - low[a]) / size), 0), _SPLIT - 1)
-                part = _SPLIT * part + j
-                low[a] += j * size
-            v = parts[slot[cell], part]
-            if v == _UNKNOWN:
-                v = _box_verdict(
-                    grid, rule, ix, iy, iz, low, size, np.empty(k), np.empty(k, np.int64)
-                )
-                parts[slot[cell], part] = v
-        out[i] = v
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _sweep_verdicts(grid, rule, verdict):  # pragma: no cover
-    """Verdicts of every occupied cell, in memory order: neighbouring cells stay in cache."""
-    starts, dims, k = grid[2], grid[5], rule[0]
-    ny, nz = dims[1], dims[2]
-    for row in numba.prange(dims[0] * ny):
-        ix, iy = row // ny, row % ny
-        base = row * nz
-        bound, unused = np.empty(k), np.empty(k, np.int64)
-        for iz in range(nz):
-            if starts[base + iz + 1] > starts[base + iz]:
-                low = _corner(grid, ix, iy, iz)
-                verdict[base + iz] = _box_verdict(
-                    grid, rule, ix, iy, iz, low, grid[4], bound, unused
-                )
+# Nearest-neighbour search on a grid of cells (for carrying labels back): the sample
+# sorted into cells, the queries taken cell by cell (see core.knn_cells).
 
 
 class NeighbourGrid:
@@ -374,37 +219,41 @@ class NeighbourGrid:
         self.starts, order = counting_sort(cells_of(xyz, lo, h, self.dims), n_cells)
         self.pts = np.ascontiguousarray(xyz[order])
         self.codes = np.ascontiguousarray(codes[order], dtype=np.int32)
-        self._rule: tuple[int, float, float] | None = None
-        self._verdict = self._slot = self._parts = np.zeros(0, np.int32)
         self._tree: cKDTree | None = None
 
-    def pure_codes(
-        self, queries: np.ndarray, k: int, max_d2: float, sweep: bool = False
+    def vote(
+        self,
+        queries: np.ndarray,
+        k: int,
+        max_d2: float,
+        weights: str = "uniform",
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
     ) -> np.ndarray:
-        """Class code (n,) int32 of queries whose k-NN vote is certain.
+        """Winning class code (n,) int32 of the k-NN vote of each query; -1 = no voter.
 
-        -1 marks the others (search them with `knn`), -3 those certainly without a
-        voter within ``sqrt(max_d2)``. With `sweep`, every occupied cell is decided
-        up front in memory order (worth it when the queries cover the sample).
+        Parameters
+        ----------
+        queries : (n, 3) float64, C-contiguous
         """
-        reach = min(_R * self.h, float(np.sqrt(max_d2)))
         grid = (self.pts, self.codes, self.starts, self.lo, self.h, self.dims)
-        rule = (int(k), reach * reach, float(max_d2))
-        if self._rule != rule:
-            self._rule = rule
-            self._verdict = np.full(int(np.prod(self.dims)), _UNKNOWN, np.int32)
-            self._slot = self._parts = np.zeros(0, np.int32)
-            if sweep:
-                _sweep_verdicts(grid, rule, self._verdict)
-                # Hard cells are split into _SPLIT^3 boxes each, decided when first queried.
-                hard = np.flatnonzero(self._verdict == _HARD)
-                self._slot = np.full(len(self._verdict), -1, np.int32)
-                self._slot[hard] = np.arange(len(hard), dtype=np.int32)
-                self._parts = np.full((len(hard), _SPLIT**3), _UNKNOWN, np.int32)
-        out = np.empty(len(queries), np.int32)
-        parts = self._parts.reshape(-1, _SPLIT**3)
-        _pure_pass(queries, grid, rule, self._verdict, self._slot, parts, out)
-        return out
+        rule = make_rule(self.h, k, max_d2)
+        cells = query_cells(queries, self.lo, self.h, self.dims)
+        rows, group_cell, group_start = sort_by_cell(cells, int(np.prod(self.dims)))
+        del cells
+        won = np.full(len(queries), FAR, np.int32)
+        # Chunks of about _QUERY_CHUNK queries: progress and a prompt cancel.
+        per_chunk = max(1, int(len(group_cell) * _QUERY_CHUNK / max(len(queries), 1)))
+        distance = weights == "distance"
+        for part in chunked(len(group_cell), per_chunk, progress, cancel, "carrying labels back"):
+            starts = group_start[part.start : part.stop + 1]
+            vote_by_cells(queries, rows, group_cell[part], starts, grid, rule, distance, won)
+        # Queries outside the grid, or far from every sample point: rings, then a tree.
+        hard = np.flatnonzero(won == FAR)
+        if len(hard):
+            d2, idx = self.knn(queries[hard], k, max_d2)
+            won[hard] = _vote(np.sqrt(d2), idx, self.codes, weights)
+        return won
 
     def knn(self, queries: np.ndarray, k: int, max_d2: float) -> tuple[np.ndarray, np.ndarray]:
         """Squared distances (n, k) float64 and rows (n, k) int64 (-1 = none) of the k nearest."""
