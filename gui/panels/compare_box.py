@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QPushButton, QWidget
 
 from core.methods import VOXEL_METHODS
 from core.progress import sub_progress
+from core.spacing import ScanScale
 from gui.preview import PreviewResult, exact_downsample
 from gui.session import DownsampleSettings, Session
 from gui.viewport import Viewport
@@ -32,7 +34,7 @@ class CompareBox(QGroupBox):
         self.voxel_cm.setRange(MIN_CM, MAX_CM)
         self.voxel_cm.setDecimals(2)
         self.voxel_cm.setSuffix(" cm")
-        self.voxel_cm.setValue(10.0)
+        self.voxel_cm.setValue(10.0)  # until a scan's scale is known (`set_scale`)
         self.voxel_cm.setKeyboardTracking(False)
         self.toggle = QPushButton("Compare")
         self.toggle.setCheckable(True)
@@ -48,6 +50,13 @@ class CompareBox(QGroupBox):
         session.downsample_settings_changed.connect(self.request)
         session.rotation_changed.connect(self.request)
         session.cloud_changed.connect(lambda: self.toggle.setChecked(False))
+
+    def set_scale(self, scale: ScanScale) -> None:
+        """A new scan: B's range is the scan's, and B starts at twice A's first voxel."""
+        lo, hi = scale.voxel_range()
+        with QSignalBlocker(self.voxel_cm):
+            self.voxel_cm.setRange(lo * 100, hi * 100)
+            self.voxel_cm.setValue(min(2 * scale.default_voxel(), hi) * 100)
 
     def setting_b(self) -> DownsampleSettings:
         return replace(
