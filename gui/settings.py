@@ -5,6 +5,8 @@ Tests pass a file path so they never read or write the user's real settings.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,19 @@ class Settings:
     def set_method(self, method: str) -> None:
         self._store.setValue("downsample/method", method)
 
+    def scan_downsample(self, path: str) -> dict[str, Any] | None:
+        """What the user last chose for the scan at `path` (method, voxel size, ...)."""
+        value = self._store.value(f"scans/{_scan_key(path)}")
+        try:
+            loaded = json.loads(str(value)) if value else None
+        except ValueError:
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    def set_scan_downsample(self, path: str, values: dict[str, Any]) -> None:
+        """Remember `values` for this scan only: another scan has another scale."""
+        self._store.setValue(f"scans/{_scan_key(path)}", json.dumps(values))
+
     def display_budget(self) -> int:
         return int(_as_float(self._store.value("view/display_budget"), DEFAULT_DISPLAY_BUDGET))
 
@@ -123,6 +138,11 @@ class Settings:
 
     def set_background(self, color: str) -> None:
         self._store.setValue("view/background", color)
+
+
+def _scan_key(path: str) -> str:
+    """A settings key for a scan's resolved path (paths hold characters keys cannot)."""
+    return hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:20]
 
 
 def _as_float(value: object, default: float) -> float:
