@@ -61,7 +61,9 @@ def test_voxel_preview_count_equals_core(qtbot, brighton):
     panel.method.setCurrentIndex(panel.method.findData("voxel-nearest"))
     panel.voxel_cm.setValue(40.0)
     assert brighton.session.state.downsample.voxel_size == pytest.approx(0.40)
-    assert panel.voxel_slider.value() > 800  # log scale: 40 cm is near the top
+    # Log scale over brighton's own range (2 cm to 50 m, from its point spacing and extent).
+    assert panel.range_cm == pytest.approx((2.0, 5000.0))
+    assert panel.voxel_slider.value() == round(1000 * np.log(40 / 2) / np.log(5000 / 2))
     wait_for_preview(qtbot, brighton)
     cloud = brighton.session.state.cloud
     rotated = cloud.with_xyz(rotate(cloud.xyz, 0, 10, 0))
