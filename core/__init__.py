@@ -6,8 +6,6 @@ so the GUI, the command line and the tests share the same code.
 
 from typing import Any
 
-from core.errors import Cancelled, InputError
-
 __all__ = ["UNLABELED", "Cancelled", "InputError", "PointCloud"]
 __version__ = "0.1.0"
 
@@ -19,4 +17,8 @@ def __getattr__(name: str) -> Any:
         from core import cloud
 
         return getattr(cloud, name)
+    if name in ("Cancelled", "InputError"):
+        from core import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module 'core' has no attribute {name!r}")

@@ -33,6 +33,8 @@ def _umask_mode() -> int:
 
 #: Permissions of every output file (the umask is read once; see `_umask_mode`).
 OUTPUT_MODE = _umask_mode()
+#: Temporaries being written right now, removed by `remove_live_temporaries` on a hard stop.
+_LIVE: set[Path] = set()
 #: Characters of mkstemp's random part (8 of them).
 _RANDOM = "[a-z0-9_]{8}"
 
@@ -176,6 +178,7 @@ def atomic_outputs(
     try:
         for target in targets:
             temps.append(_new_temporary(target))
+            _LIVE.add(temps[-1])
         yield temps
         _commit(temps, targets)
     except BaseException as exc:
@@ -190,6 +193,20 @@ def atomic_outputs(
             target = targets[names.index(exc.path)]
             raise InputError(exc.message, target, exc.line, exc.field) from exc
         raise
+    finally:
+        _LIVE.difference_update(temps)
+
+
+def remove_live_temporaries() -> None:
+    """Delete every temporary still being written (before a hard stop: the second Ctrl-C).
+
+    Renames run with the signals held back (`_commit`), so an output is never lost here:
+    each target keeps its old file or already has its complete new one.
+    """
+    for tmp in list(_LIVE):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _LIVE.clear()
 
 
 def _commit(temps: list[Path], targets: list[Path]) -> None:

@@ -11,6 +11,8 @@ gives progress steps and the Ctrl-C cancel flag. ``denselabel gt`` comes from
 
 from __future__ import annotations
 
+# Before anything else loads: Ctrl-C or SIGTERM from here on ends with status 130.
+import core.cli.startup  # noqa: F401  # isort: skip
 import argparse
 import contextlib
 import importlib
@@ -29,7 +31,8 @@ from core.cli.common import (
     require_file,
 )
 from core.cli.console import Console, ctrl_c_cancels
-from core.errors import Cancelled, InputError
+from core.errors import InputError
+from core.failure import describe, exit_status, is_cancel
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -91,7 +94,15 @@ def _with_gui_shortcut(argv: list[str], commands: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (never raises for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # the program itself (not a test calling in): quiet to the very end
+        try:
+            return _main(sys.argv[1:])
+        finally:
+            core.cli.startup.ignore_signals_while_exiting()
+    return _main(list(argv))
+
+
+def _main(argv: list[str]) -> int:
     console = Console()
     try:
         with ctrl_c_cancels(console):
@@ -106,32 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except (UsageError, InputError) as exc:
+    except UsageError as exc:
         return _fail(console, str(exc), EXIT_BAD_INPUT)
-    except (Cancelled, KeyboardInterrupt):
-        console.clear()
-        print(f"{PROG}: cancelled; no output was written for the unfinished step.", file=sys.stderr)
-        return EXIT_CANCELLED
     except BrokenPipeError:
         # The reader of our output went away (e.g. '| head'); stop quietly, as cat does.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except FileNotFoundError as exc:
-        return _fail(
-            console, f"{exc.filename}: no such file or folder; check the path.", EXIT_BAD_INPUT
-        )
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return _fail(
-            console,
-            f"{where}{exc.strerror or exc}; check the path and permissions.",
-            EXIT_BAD_INPUT,
-        )
-    except MemoryError:
-        return _fail(
-            console, "not enough memory; try a larger voxel size or a smaller cloud.", EXIT_FAILED
-        )
+    except BaseException as exc:  # every other failure: one sentence (core.failure)
+        if is_cancel(exc):
+            console.clear()
+            print(f"{PROG}: {describe(exc)}", file=sys.stderr)
+            return EXIT_CANCELLED
+        return _fail(console, describe(exc), exit_status(exc))
 
 
 def _fail(console: Console, message: str, status: int) -> int:

@@ -7,6 +7,7 @@ results (``--json``) while a person still sees progress.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -104,6 +105,23 @@ class _Bar:
         self.stream.flush()
 
 
+def stop_at_once(console: Console) -> None:
+    """End the process now with status 130, leaving no temporary file behind.
+
+    Not by raising KeyboardInterrupt: the handler may run inside a library callback
+    (llvmlite while numba compiles, a ctypes callback), which would print its own
+    traceback or turn the interrupt into a SystemError.
+    """
+    from core.atomic import remove_live_temporaries
+
+    remove_live_temporaries()
+    console.clear()
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os.write(2, b"denselabel: cancelled; no output was written for the unfinished step.\n")
+    os._exit(130)
+
+
 @contextlib.contextmanager
 def ctrl_c_cancels(console: Console) -> Iterator[None]:
     """First Ctrl-C asks the running operation to stop cleanly; a second one interrupts.
@@ -111,26 +129,20 @@ def ctrl_c_cancels(console: Console) -> Iterator[None]:
     Core operations poll the flag between chunks, so the first Ctrl-C stops them
     within a moment and every output stays whole (atomic writes). A step that does not
     poll (a file read) ends first; a second Ctrl-C stops it at once. SIGTERM (a service
-    manager, ``kill``) stops at once, like the second Ctrl-C. Later signals are only
-    noted, so the clean-up of temporaries is not itself interrupted. Only installed in
-    the main thread (Python allows signal handlers nowhere else).
+    manager, ``kill``) stops at once, like the second Ctrl-C. Only installed in the main
+    thread (Python allows signal handlers nowhere else).
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    interrupted = False
 
     def on_signal(signum, frame):
-        nonlocal interrupted
-        if interrupted:
-            return  # already stopping: let the clean-up finish
         if signum == signal.SIGINT and not console.cancelled:
             console.cancelled = True
             console.clear()
             print("stopping... (Ctrl-C again to stop at once)", file=console.stream, flush=True)
             return
-        console.cancelled = interrupted = True
-        raise KeyboardInterrupt
+        stop_at_once(console)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

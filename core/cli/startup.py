@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _previous: dict[int, object] = {}
@@ -24,15 +23,16 @@ def _quit(signum, frame) -> None:
 
 
 def _install() -> None:
-    if threading.current_thread() is not threading.main_thread():
-        return
     for signum in _SIGNALS:
         previous = signal.getsignal(signum)
         # Only the plain defaults are replaced: a host program (pytest, the window) that set
         # its own handler keeps it.
         if previous in (signal.default_int_handler, signal.SIG_DFL):
+            try:
+                signal.signal(signum, _quit)
+            except ValueError:  # not the main thread: Python allows handlers nowhere else
+                return
             _previous[signum] = previous
-            signal.signal(signum, _quit)
 
 
 def started() -> None:
@@ -41,6 +41,20 @@ def started() -> None:
         signum, previous = _previous.popitem()
         if signal.getsignal(signum) is _quit:
             signal.signal(signum, previous)  # type: ignore[arg-type]
+
+
+def ignore_signals_while_exiting() -> None:
+    """The command has finished and reported: a late Ctrl-C must not kill the exit.
+
+    Python resets its handlers to the default while it finalizes (joining worker
+    threads can take a moment), so a signal then would end the process by the signal
+    instead of with the status already decided; an ignored signal is left alone.
+    """
+    for signum in _SIGNALS:
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except ValueError:  # not the main thread
+            return
 
 
 if "pytest" not in sys.modules:

@@ -17,6 +17,7 @@ from core.cli.common import (
     read_index_map,
     require_file,
     rotated,
+    write_labels_outputs,
 )
 from core.cli.console import Console
 from core.cloud import UNLABELED, PointCloud, in_frame_of
@@ -120,8 +121,6 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.labels_io import write_labels
-
     if args.project is not None:
         from core.cli.upsample_project import run_project
 
@@ -136,20 +135,9 @@ def run(args: argparse.Namespace) -> int:
     sample = _sample_cloud(console, args, full, index_map)
     labels_sample = _read_sample_labels(args, sample, index_map)
     labels_full = _transfer(console, args, full, sample, labels_sample, index_map)
-    with console.step(f"writing {Path(args.output).name}"):
-        write_labels(args.output, labels_full)
-    if args.cloud_output is not None:
-        from core.io import write_cloud
-
-        # The unrotated cloud: the labeled export keeps the scan's own coordinates.
-        with console.step(f"writing {Path(args.cloud_output).name}") as progress:
-            write_cloud(
-                original,
-                args.cloud_output,
-                labels=labels_full,
-                progress=progress,
-                cancel=console.cancel,
-            )
+    # The unrotated cloud: the labeled export keeps the scan's own coordinates.
+    inputs = [args.file, args.labels, args.map, args.sample]
+    write_labels_outputs(console, args.output, labels_full, args.cloud_output, original, inputs)
     n_unlabeled = int(np.count_nonzero(labels_full == UNLABELED))
     print(
         f"{len(labels_full):,} labels written to {args.output} ({args.method}); "
@@ -163,14 +151,12 @@ def _sample_cloud(
 ) -> PointCloud | None:
     """The sample in the full cloud's frame: read from --sample, or rebuilt from the map."""
     if args.sample is not None:
-        sample = in_frame_of(read_cloud_step(console, args.sample), full)
-        if index_map is not None and len(index_map) and index_map.max() >= len(sample):
-            raise InputError(
-                f"the index map points at sample row {int(index_map.max()):,} but the sample "
-                f"has {len(sample):,} points; give the sample and map from one downsample run.",
-                args.map,
-            )
-        return sample
+        as_read = read_cloud_step(console, args.sample)
+        if index_map is not None:
+            from core.index_map import check_pair
+
+            check_pair(args.map, index_map, as_read)  # before any change of frame
+        return in_frame_of(as_read, full)
     if args.method == "voxel":
         return None  # the map alone is enough
     with console.step("rebuilding sample positions from the index map"):
