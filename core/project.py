@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.classes import LabelClass
-from core.cloud import PointCloud
+from core.cloud import UNLABELED, PointCloud
 
 PROJECT_SUFFIX = ".dlproj"
 
@@ -113,10 +113,10 @@ class Project:
         if self.sample is not None:
             parts.append(f"a sample of {len(self.sample):,} points")
         if self.labels_sample is not None:
-            n = int(np.count_nonzero(self.labels_sample != 255))
+            n = int(np.count_nonzero(self.labels_sample != UNLABELED))
             parts.append(f"{n:,} labeled sample points")
         if self.labels_full is not None:
-            n = int(np.count_nonzero(self.labels_full != 255))
+            n = int(np.count_nonzero(self.labels_full != UNLABELED))
             parts.append(f"labels for {n:,} full points")
         if self.classes:
             parts.append(f"{len(self.classes)} classes")

@@ -76,7 +76,7 @@ def register(subparsers) -> None:
         help="auto: the voxel size the sample was made with (estimated from --map if omitted)",
     )
     add_rotate_arguments(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="LABELS", help="labels to write")
+    parser.add_argument("-o", "--output", metavar="LABELS", help="labels to write (required)")
     parser.add_argument(
         "--cloud-output",
         metavar="CLOUD",
@@ -89,9 +89,14 @@ def register(subparsers) -> None:
 
 def check_arguments(args: argparse.Namespace) -> None:
     """One sentence for each missing or clashing input, before any slow work."""
-    for value, what in [(args.file, "FILE"), (args.labels, "--labels"), (args.method, "--method")]:
-        if value is None:
-            raise InputError(f"{what} is needed (or give --project PROJECT instead of files).")
+    needed = {"FILE": args.file, "--labels": args.labels, "--method": args.method}
+    missing = [name for name, value in needed.items() if value is None]
+    if missing or args.output is None:
+        missing += ["-o/--output"] if args.output is None else []
+        raise InputError(
+            f"upsample needs {', '.join(missing)} (or --project PROJECT instead of the files); "
+            "see 'denselabel upsample --help'."
+        )
     if args.method in ("voxel", "auto") and args.map is None:
         raise InputError(
             f"--method {args.method} needs --map MAP.npy from 'denselabel downsample'."

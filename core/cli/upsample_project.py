@@ -23,6 +23,8 @@ def run_project(args: argparse.Namespace) -> int:
         raise InputError(
             "--project replaces FILE, --map and --sample; give either the project or the files."
         )
+    if args.output is None:
+        raise InputError("upsample needs -o/--output LABELS, the labels file to write.")
     outputs = [args.output] + ([args.cloud_output] if args.cloud_output else [])
     for output in outputs:
         refuse_overwriting_inputs(output, [args.project] + ([args.labels] if args.labels else []))
