@@ -1,0 +1,142 @@
+"""A sample too big for one Ground Truth frame, split into several, and the labels stitched.
+
+AWS recommends at most 500,000 points a frame (frames over 1M may not render). A sample
+larger than the limit becomes spatial tiles: the cloud is cut at the median of its
+longest side until every tile, with a small overlap of the tiles around it, holds at
+most the limit. Each frame is one line of the manifest; a labeler working near a frame
+edge sees a little of the next one. Fetching stitches the labels of all frames back
+into sample order: a point seen by several frames takes the label of the frame whose
+tile centre is nearest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.cloud import UNLABELED
+from core.errors import InputError
+
+#: AWS's recommended maximum of points a frame.
+DEFAULT_FRAME_POINTS = 500_000
+
+
+@dataclass
+class Frame:
+    """One frame of a multi-frame job.
+
+    Attributes
+    ----------
+    rows : (m,) int64
+        Sample rows shown in this frame (its tile and the overlap), ascending.
+    lo, hi : (3,) float64
+        The tile's own box (without the overlap).
+    centre : (3,) float64
+        Centre of the tile's box: where overlapping frames are told apart.
+    """
+
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def centre(self) -> np.ndarray:
+        return (self.lo + self.hi) / 2
+
+
+def split_frames(
+    xyz: np.ndarray, max_points: int = DEFAULT_FRAME_POINTS, overlap: float = 0.0
+) -> list[Frame]:
+    """Tiles of the sample with at most `max_points` points each, overlap included.
+
+    Parameters
+    ----------
+    xyz : (M, 3) float64
+        The sample's points.
+    max_points : int
+        The most points a frame may hold.
+    overlap : float
+        Metres of neighbouring tiles each frame also shows.
+
+    Returns
+    -------
+    list of Frame
+        One frame when the sample fits; every row is in at least one frame.
+    """
+    xyz = np.asarray(xyz, np.float64)
+    if max_points < 1 or overlap < 0:
+        raise InputError("the frame limit must be at least 1 point and the overlap >= 0 m.")
+    if len(xyz) == 0:
+        raise InputError("the sample has no points; downsample a cloud with points first.")
+    lo, hi = xyz.min(axis=0), xyz.max(axis=0)
+    pending = [(np.arange(len(xyz)), lo, hi)]
+    frames: list[Frame] = []
+    while pending:
+        rows, box_lo, box_hi = pending.pop()
+        shown = _inside(xyz, box_lo - overlap, box_hi + overlap) if overlap else rows
+        if len(shown) <= max_points or len(rows) <= 1:
+            if len(shown) > max_points:
+                raise InputError(
+                    f"{len(shown):,} points lie within {overlap} m of one point; lower the "
+                    "overlap or raise the frame limit."
+                )
+            frames.append(Frame(np.sort(shown), box_lo, box_hi))
+            continue
+        pending.extend(_halves(xyz, rows, box_lo, box_hi))
+    frames.sort(key=lambda f: tuple(f.centre))
+    return frames
+
+
+def _inside(xyz: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.all((xyz >= lo) & (xyz <= hi), axis=1))
+
+
+def _halves(xyz, rows, lo, hi):
+    """The rows and boxes of the two halves cut at the median of the longest side."""
+    axis = int(np.argmax(hi - lo))
+    values = xyz[rows, axis]
+    cut = float(np.median(values))
+    left = values < cut
+    if left.all() or not left.any():  # many equal values: split the rows by rank instead
+        left = np.zeros(len(rows), bool)
+        left[np.argsort(values, kind="stable")[: len(rows) // 2]] = True
+    left_hi, right_lo = hi.copy(), lo.copy()
+    left_hi[axis] = right_lo[axis] = cut
+    return [(rows[left], lo, left_hi), (rows[~left], right_lo, hi)]
+
+
+def stitch_labels(
+    frames: list[Frame], frame_labels: list[np.ndarray], xyz: np.ndarray
+) -> np.ndarray:
+    """Labels of the whole sample (M,) from each frame's labels (in its `rows` order).
+
+    A point shown in several frames takes the label of the frame whose tile centre is
+    nearest to it; a point no frame labeled stays `UNLABELED`.
+
+    Raises
+    ------
+    InputError
+        A frame's labels of the wrong length.
+    """
+    if len(frame_labels) != len(frames):
+        raise InputError(
+            f"got labels for {len(frame_labels)} frames but the job has {len(frames)}; "
+            "fetch the labels of every frame."
+        )
+    dtype = np.result_type(np.uint8, *[np.asarray(labels).dtype for labels in frame_labels])
+    out = np.full(len(xyz), UNLABELED, dtype=dtype)
+    best = np.full(len(xyz), np.inf)
+    for number, (frame, labels) in enumerate(zip(frames, frame_labels, strict=True)):
+        labels = np.asarray(labels)
+        if labels.shape != frame.rows.shape:
+            raise InputError(
+                f"frame {number + 1} has {len(labels):,} labels for its {len(frame.rows):,} "
+                "points; fetch that frame's labels again."
+            )
+        distance = np.linalg.norm(xyz[frame.rows] - frame.centre, axis=1)
+        nearer = distance < best[frame.rows]
+        rows = frame.rows[nearer]
+        out[rows] = labels[nearer]
+        best[rows] = distance[nearer]
+    return out
