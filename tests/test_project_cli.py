@@ -131,3 +131,16 @@ def test_a_moved_source_stops_the_commands_with_one_sentence(capsys, tmp_path, b
         last = err.strip().splitlines()[-1]  # progress lines come before it
         assert last.startswith("denselabel: error: moved.dlproj: the source cloud scan.xyz")
         assert "no longer at" in last and "locate the original" in last
+
+
+def test_upsample_from_a_project_writes_labels_and_cloud_together(capsys, tmp_path, project_path):
+    labels, cloud = tmp_path / "labels.npy", tmp_path / "labeled.laz"
+    status, _, err = run_cli(
+        capsys, "upsample", "--project", project_path, "--method", "voxel",
+        "-o", labels, "--cloud-output", cloud,
+    )  # fmt: skip
+    assert status == 0, err
+    np.testing.assert_array_equal(read_cloud(cloud).labels, np.load(labels))
+    # Writing onto the project itself is refused before anything is read.
+    status, _, err = run_cli(capsys, "upsample", "--project", project_path, "-o", project_path)
+    assert status == 2 and "overwrite" in err

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from core.atomic import refuse_overwriting_inputs
-from core.cli.common import rotated
+from core.cli.common import rotated, write_labels_outputs
 from core.cli.project_cli import project_cloud, read_project_step
 from core.cloud import UNLABELED, in_frame_of
 from core.errors import InputError
@@ -17,7 +16,6 @@ from core.errors import InputError
 def run_project(args: argparse.Namespace) -> int:
     """The project's source (or included) cloud, sample, map and rotation; then as usual."""
     from core.cli.upsample import _transfer
-    from core.labels_io import write_labels
 
     if args.file is not None or args.map is not None or args.sample is not None:
         raise InputError(
@@ -26,7 +24,7 @@ def run_project(args: argparse.Namespace) -> int:
     if args.output is None:
         raise InputError("upsample needs -o/--output LABELS, the labels file to write.")
     outputs = [args.output] + ([args.cloud_output] if args.cloud_output else [])
-    for output in outputs:
+    for output in outputs:  # before the slow reading; the source is checked when writing
         refuse_overwriting_inputs(output, [args.project] + ([args.labels] if args.labels else []))
     console = args.console
     project = read_project_step(console, args.project)
@@ -36,9 +34,6 @@ def run_project(args: argparse.Namespace) -> int:
             args.project,
         )
     original = project_cloud(console, project, args.project)
-    if project.source_path:
-        for output in outputs:
-            refuse_overwriting_inputs(output, [project.source_path])
     frame = project.sample_rotation or project.rotation or {}
     angles = [float(frame.get(axis, 0.0)) for axis in ("z", "y", "x")]
     full = rotated(console, original, angles if any(angles) else None, frame.get("about", "origin"))
@@ -46,16 +41,9 @@ def run_project(args: argparse.Namespace) -> int:
     labels_sample = _sample_labels(args, project, len(sample))
     _settings_from_project(args, project)
     labels_full = _transfer(console, args, full, sample, labels_sample, project.index_map)
-    with console.step(f"writing {Path(args.output).name}"):
-        write_labels(args.output, labels_full)
-    if args.cloud_output is not None:
-        from core.io import write_cloud
-
-        with console.step(f"writing {Path(args.cloud_output).name}") as progress:
-            write_cloud(
-                original, args.cloud_output, labels=labels_full, progress=progress,
-                cancel=console.cancel,
-            )  # fmt: skip
+    # Labels and labeled cloud as one group: both new files or neither (core.atomic).
+    inputs = [args.project, args.labels, project.source_path]
+    write_labels_outputs(console, args.output, labels_full, args.cloud_output, original, inputs)
     n_unlabeled = int(np.count_nonzero(labels_full == UNLABELED))
     print(
         f"{len(labels_full):,} labels written to {args.output} ({args.method}); "
