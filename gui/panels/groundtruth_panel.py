@@ -67,6 +67,7 @@ class GroundTruthPanel(QWidget):
         for signal in (session.sample_changed, session.cloud_changed):
             signal.connect(self.refresh)
         session.cloud_changed.connect(self._folder_beside_cloud)
+        session.cloud_changed.connect(self._new_cloud)
         session.classes_changed.connect(self._classes_from_session)
         self._classes_from_session()
         self._credentials_checked_once = False
@@ -117,6 +118,16 @@ class GroundTruthPanel(QWidget):
             from core.groundtruth.labelconfig import load_default_classes
 
             self.editor.set_classes(load_default_classes())
+        self.refresh()
+
+    def _new_cloud(self) -> None:
+        """Another scan is another job: its own classes (else the defaults), a new name."""
+        from core.groundtruth.labelconfig import load_default_classes
+        from core.groundtruth.request import default_job_name
+
+        self.editor.set_classes(self.session.state.classes or load_default_classes())
+        self.form.job_name.setText(default_job_name())
+        self.pending = None  # a reviewed export of the old scan must not be submitted
         self.refresh()
 
     def _folder_beside_cloud(self) -> None:

@@ -65,6 +65,8 @@ class LegendWidget(QWidget):
             session.cloud_changed,
         ):
             signal.connect(self.refresh)
+        # A new scan: the crop box of the old one goes (its tile was cleared by the session).
+        session.cloud_changed.connect(lambda: self.tile_button.setChecked(False))
         self.refresh()
 
     def _build_controls(self) -> None:
