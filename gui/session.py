@@ -64,6 +64,15 @@ class DisplaySettings:
     tile: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
 
 
+def fresh_display(previous: DisplaySettings, cloud: PointCloud) -> DisplaySettings:
+    """How a newly opened scan is shown: only the point size (a preference) carries over."""
+    if cloud.rgb is not None:
+        color_by = "rgb"
+    else:
+        color_by = "intensity" if cloud.intensity is not None else "height"
+    return DisplaySettings(point_size=previous.point_size, color_by=color_by)
+
+
 @dataclass
 class SessionState:
     """Everything a user has loaded or computed; replaced piecewise by the setters."""
@@ -122,9 +131,15 @@ class Session(QObject):
         self.state.truth_full = cloud.labels
         self._clear_sample()
         self.state.labels_full = None
+        # A new scan starts clean: no crop tile, hidden classes or old show mode, colours
+        # from its own fields, no classes but its own (the loader sets them next).
+        self.state.display = fresh_display(self.state.display, cloud)
+        self.state.classes = []
         self.cloud_changed.emit()
         self.rotation_changed.emit()
         self.truth_changed.emit()
+        self.classes_changed.emit()
+        self.display_changed.emit()
 
     def set_rotation(self, rotation: Rotation) -> None:
         self.state.rotation = rotation
