@@ -16,6 +16,8 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self._session = session
         self._jobs = 0
+        self._titles: list[str] = []  # jobs the user started, oldest first
+        self._cancelling = False
         self.job_label = QLabel()
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
@@ -29,14 +31,25 @@ class StatusBar(QStatusBar):
         session.busy.connect(self._on_busy)
         session.progress.connect(self._on_progress)
         session.idle.connect(self._on_idle)
+        session.cancel_requested.connect(self._on_cancel)
         session.message.connect(lambda text: self.showMessage(text, _MESSAGE_MS))
         self._show_job(False)
 
     def is_busy(self) -> bool:
         return self._jobs > 0
 
+    def running_work(self) -> str | None:
+        """The title of a job the user started that still runs and was not cancelled."""
+        return self._titles[-1] if self._titles and not self._cancelling else None
+
+    def _on_cancel(self) -> None:
+        if self._jobs:
+            self._cancelling = True
+
     def _on_busy(self, title: str) -> None:
         self._jobs += 1
+        self._titles.append(title)
+        self._cancelling = False
         self.job_label.setText(title)
         self.progress_bar.setValue(0)
         self._show_job(True)
@@ -48,6 +61,9 @@ class StatusBar(QStatusBar):
 
     def _on_idle(self) -> None:
         self._jobs = max(self._jobs - 1, 0)
+        # idle() does not say which job ended; the oldest usually ends first.
+        self._titles = self._titles[1:] if self._jobs else []
+        self._cancelling = self._cancelling and self._jobs > 0
         self._show_job(self._jobs > 0)
 
     def _show_job(self, on: bool) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.cloud import PointCloud
 from core.methods import VOXEL_METHODS, describe_settings
 from core.spacing import ScanScale, scan_scale
+from gui import confirm
 from gui.lod import human_count
 from gui.panels import downsample_scale as scale_rules
 from gui.panels.compare_box import CompareBox
@@ -343,7 +344,7 @@ class DownsamplePanel(QWidget):
     def use_sample(self) -> None:
         """Make the previewed downsample the session's sample (clears sample labels)."""
         result = self.preview.latest
-        if result is None:
+        if result is None or not confirm.replace_labeled_sample(self, self.session):
             return
         self.viewport.set_preview(None)
         self.session.set_sample(result.sample, result.index_map, result.settings, result.rotation)
