@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.methods import METHODS
-from gui import workers
+from gui import confirm, workers
 from gui.actions import ACTIONS
 from gui.loading import Loaded, load_cloud, make_sample_scene
 from gui.panels import panel_classes
@@ -336,6 +336,9 @@ class MainWindow(QMainWindow):
         self.session.set_downsample_settings(settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not confirm.stop_running_work(self, self.status.running_work()):
+            event.ignore()
+            return
         if not self.projects.confirm_close():  # Save / Discard / Cancel
             event.ignore()
             return
