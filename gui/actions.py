@@ -74,4 +74,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("scale_bar", "Scale B&ar", "&View", "show_scale_bar", "", "A scale bar",
                checkable=True),
     ActionSpec("cancel", "&Cancel Running Job", "&View", "cancel_job", "Esc"),
+    ActionSpec("label_mode", "&Label Mode", "&Label", "toggle_label_mode", "L",
+               "Paint classes with the tools of the Label panel", checkable=True),
+    ActionSpec("undo_paint", "&Undo", "&Label", "undo_paint", "Ctrl+Z", "Undo the last stroke"),
+    ActionSpec("redo_paint", "&Redo", "&Label", "redo_paint", "Ctrl+Shift+Z",
+               "Redo the stroke last undone"),
 )  # fmt: skip

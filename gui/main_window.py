@@ -34,6 +34,7 @@ from core.methods import METHODS
 from gui import confirm, workers
 from gui.actions import ACTIONS
 from gui.loading import Loaded, load_cloud, make_sample_scene
+from gui.paint_controller import install_painting
 from gui.panels import panel_classes
 from gui.preview import warm_up
 from gui.project_controller import ProjectController
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.projects = ProjectController(self)  # File > Save/Open Project, autosave
         self._build_menus()
         self._build_docks()
+        self.painting = install_painting(self)  # Label mode: tools on the view, toolbar
         self.session.error.connect(self.show_error)
         self.slot_guard = SlotGuard(self.session)  # a slot's exception becomes a dialog
         self.slot_guard.install()
@@ -279,6 +281,16 @@ class MainWindow(QMainWindow):
 
     def _set_display(self, **changes: Any) -> None:
         self.session.set_display(replace(self.session.state.display, **changes))
+
+    # -- Label mode (gui/paint_controller.py) -----------------------------------------
+    def toggle_label_mode(self, on: bool) -> None:
+        self.painting.set_enabled(on)
+
+    def undo_paint(self) -> None:
+        self.session.labeling.undo_stack.undo()
+
+    def redo_paint(self) -> None:
+        self.session.labeling.undo_stack.redo()
 
     # -- errors, drops, closing -------------------------------------------------------
     def show_error(self, title: str, sentence: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from core.classes import LabelClass
 from core.cloud import PointCloud
+from gui.labeling_state import Labeling
 
 
 @dataclass
@@ -121,6 +122,9 @@ class Session(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.state = SessionState()
+        # Painting (active class, edit logs, undo stack); made first so its slots run
+        # before the viewport's (see gui/labeling_state.py).
+        self.labeling = Labeling(self)
 
     # -- the full cloud ---------------------------------------------------------------
     def set_cloud(self, cloud: PointCloud, path: str | None = None) -> None:

@@ -212,6 +212,14 @@ class Viewport(QWidget):
     def is_comparing(self) -> bool:
         return self._comparison is not None
 
+    def drawn_rows(self, target: str) -> np.ndarray | None:
+        """Rows of the "full" cloud or the "sample" its layer draws, in drawing order (None =
+        all), so painting recolours just the changed points (gui/paint_view.py)."""
+        if target == "sample":
+            return None if self._preview is not None else self._sample_index
+        tile = self.session.state.display.tile is not None
+        return self._tile.rows if tile else self.display_index
+
     # -- following the session --------------------------------------------------------
     def _on_cloud(self, fit: bool = True) -> None:
         cloud = self.session.state.cloud

@@ -107,3 +107,18 @@ def test_saved_log_loads_undoes_and_replays() -> None:
     while reopened.can_undo:
         reopened.undo()
     np.testing.assert_array_equal(reopened.labels, start)
+
+
+def test_brush_parts_merge_into_one_step() -> None:
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 7], np.uint8)
+    origin = np.zeros(8, np.uint8)
+    log = EditLog(labels, origin)
+    log.apply([1, 2], 9)
+    log.apply([2, 3, 4], 9)  # 2 already painted: only 3 and 4 change
+    log.apply([6], 9)
+    log.merge_last(3)
+    assert len(log.steps) == 1 and log.steps[0].n_points == 5
+    log.undo()
+    assert labels.tolist() == [0, 1, 2, 3, 4, 5, 6, 7] and not origin.any()
+    log.redo()
+    assert labels.tolist() == [0, 9, 9, 9, 9, 5, 9, 7]

@@ -136,6 +136,28 @@ class EditLog:
         self.cursor += 1
         return step
 
+    def merge_last(self, count: int) -> None:
+        """Make the last `count` steps (parts of one brush stroke, one class) one step."""
+        count = min(int(count), self.cursor)
+        if count < 2:
+            return
+        parts = self.steps[self.cursor - count : self.cursor]
+        idx = np.concatenate([s.indices() for s in parts])
+        old_labels = np.concatenate([run_decode(s.old_labels) for s in parts])
+        old_origins = np.concatenate([run_decode(s.old_origins) for s in parts])
+        # A point in two parts keeps its value from before the first one.
+        idx, first = np.unique(idx, return_index=True)
+        merged = Step(
+            *encode_indices(idx),
+            old_labels=run_length(old_labels[first]),
+            old_origins=run_length(old_origins[first] if len(old_origins) else old_origins),
+            new_label=parts[-1].new_label,
+            new_origin=parts[-1].new_origin,
+        )
+        del self.steps[self.cursor - count :]
+        self.steps.append(merged)
+        self.cursor = len(self.steps)
+
     def undo(self) -> np.ndarray | None:
         """Take back the last step; the indices it touched (to redraw), or None."""
         if not self.can_undo:

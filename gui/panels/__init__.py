@@ -17,6 +17,15 @@ def panel_classes() -> list[Any]:
     from gui.panels.groundtruth_panel import GroundTruthPanel
     from gui.panels.labels_panel import LabelsPanel
     from gui.panels.orient_panel import OrientPanel
+    from gui.panels.paint_panel import PaintPanel
     from gui.panels.view_panel import ViewPanel
 
-    return [FilePanel, OrientPanel, ViewPanel, DownsamplePanel, LabelsPanel, GroundTruthPanel]
+    return [
+        FilePanel,
+        OrientPanel,
+        ViewPanel,
+        DownsamplePanel,
+        LabelsPanel,
+        PaintPanel,
+        GroundTruthPanel,
+    ]
