@@ -17,7 +17,6 @@ from core.cli import main
 from tests.corpus.corpus_more import make_corpus
 
 
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> dict[str, object]:
     folder = tmp_path_factory.mktemp("corpus")

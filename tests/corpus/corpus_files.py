@@ -25,7 +25,9 @@ def map_case(target: Path, data: bytes, base: dict[str, Path], sample: bool = Fa
     target.write_bytes(data)
     argv = ["upsample", str(base["cloud"]), "--labels", str(base["sample_labels"])]
     argv += ["--map", str(target), "-o", str(target.parent / "out.npy")]
-    argv += ["--method", "knn", "--sample", str(base["sample"])] if sample else ["--method", "voxel"]
+    argv += (
+        ["--method", "knn", "--sample", str(base["sample"])] if sample else ["--method", "voxel"]
+    )
     return Case("map", "", argv, target.name)
 
 
@@ -132,11 +134,18 @@ _config(
     "config.json",
     {"labels": [{"label": "a"}], "instructions": ["x"]},
 )
-_config("config: 40 labels", "--label-config", "config.json", {"labels": [{"label": f"c{i}"} for i in range(40)]})  # noqa: E501
+_config(
+    "config: 40 labels",
+    "--label-config",
+    "config.json",
+    {"labels": [{"label": f"c{i}"} for i in range(40)]},
+)  # noqa: E501
 _config("config: label a number", "--label-config", "config.json", {"labels": [{"label": 5}]})
 _config("classes: bad JSON", "--classes", "classes.json", b"[{")
 _config("classes: no id", "--classes", "classes.json", [{"name": "floor"}])
-_config("classes: colour of two", "--classes", "classes.json", [{"id": 0, "name": "a", "color": [1, 2]}])  # noqa: E501
+_config(
+    "classes: colour of two", "--classes", "classes.json", [{"id": 0, "name": "a", "color": [1, 2]}]
+)  # noqa: E501
 _config("classes: text without ids", "--classes", "classes.txt", b"floor\nwall\n")
 
 

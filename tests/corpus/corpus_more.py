@@ -87,7 +87,11 @@ _npy("5 columns", "five.npy", lambda: npy_bytes(np.zeros((4, 5))))
 _npy("1-D", "flat.npy", lambda: npy_bytes(np.zeros(9)))
 _npy("NaN coordinate", "nan.npy", lambda: npy_bytes(np.array([[np.nan, 0, 0], [1, 2, 3]])))
 _npy("truncated data", "cut.npy", lambda: npy_bytes(np.zeros((1000, 3)))[:500])
-_npy("header claims 10^12 rows", "huge.npy", lambda: npy_bytes(np.zeros((1, 3))).replace(b"(1, 3)", b"(1000000000000, 3)"))  # noqa: E501
+_npy(
+    "header claims 10^12 rows",
+    "huge.npy",
+    lambda: npy_bytes(np.zeros((1, 3))).replace(b"(1, 3)", b"(1000000000000, 3)"),
+)  # noqa: E501
 _npy("structured dtype", "struct.npy", lambda: npy_bytes(np.zeros(3, "f4,f4,f4")))
 _npy("colour 300", "colour.npy", lambda: npy_bytes(np.array([[0, 0, 0, 300.0, 1, 1]])))
 _npy("no rows", "empty.npy", lambda: npy_bytes(np.zeros((0, 3))))
@@ -130,7 +134,11 @@ def manifest(line: object, zlib_ok: bool = True) -> bytes:
 
 def good_line(**meta) -> dict:
     metadata = {"color-map": {"0": {"class-name": "floor"}, "1": {"class-name": "wall"}}} | meta
-    return {"source-ref": "s3://b/frame.bin", "job-ref": "labels.zlib", "job-ref-metadata": metadata}
+    return {
+        "source-ref": "s3://b/frame.bin",
+        "job-ref": "labels.zlib",
+        "job-ref-metadata": metadata,
+    }
 
 
 def _manifest(name: str, make) -> None:
