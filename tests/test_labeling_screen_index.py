@@ -47,8 +47,9 @@ def test_index_gives_the_full_pass_points(scene, modifiers) -> None:
     xyz, labels = scene
     for camera in views_of(xyz, 500, 375):
         hidden = class_table(labels.dtype, modifiers.hidden, False)
-        index = build_screen_index(xyz, camera, point_size=modifiers.point_size,
-                                   labels=labels, hidden=hidden)
+        index = build_screen_index(
+            xyz, camera, point_size=modifiers.point_size, labels=labels, hidden=hidden
+        )
         for shape in _shapes(camera.width, camera.height):
             full = select_points(xyz, labels, camera, shape, 1, modifiers)
             fast = select_points(xyz, labels, camera, shape, 1, modifiers, index=index)
