@@ -144,3 +144,13 @@ def test_upsample_from_a_project_writes_labels_and_cloud_together(capsys, tmp_pa
     # Writing onto the project itself is refused before anything is read.
     status, _, err = run_cli(capsys, "upsample", "--project", project_path, "-o", project_path)
     assert status == 2 and "overwrite" in err
+
+
+def test_info_on_a_damaged_project_is_one_sentence(capsys, tmp_path, project_path):
+    cut = tmp_path / "cut.dlproj"
+    cut.write_bytes(project_path.read_bytes()[:1000])
+    status, out, err = run_cli(capsys, "info", cut)
+    assert status == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("denselabel: error: cut.dlproj: ")
+    assert "not a DenseLabel project or it is truncated" in lines[0]
