@@ -186,9 +186,10 @@ def test_every_writer_round_trips_georeferenced_points(tmp_path: Path, suffix: s
 
 
 def test_extensions_and_dialog_filter() -> None:
-    assert {".xyz", ".txt", ".csv", ".pts", ".ply", ".las", ".laz", ".pcd", ".npy"} == set(
-        READ_EXTENSIONS
-    )
+    assert {
+        ".xyz", ".txt", ".csv", ".pts", ".ply", ".las", ".laz", ".copc.laz", ".e57", ".pcd",
+        ".npy",
+    } == set(READ_EXTENSIONS)  # fmt: skip
     assert ".pts" not in WRITE_EXTENSIONS
     text = file_dialog_filter()
     assert text.startswith("Point clouds (*.xyz *.txt") and text.endswith(";;All files (*)")
