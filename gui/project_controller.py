@@ -43,16 +43,16 @@ class ProjectController(QObject):
         self.job: Job | None = None
         self._close_after_save = False
         self.recovery = Recovery(self)
+        # Work that would be lost. Settings and display changes are saved too but do not
+        # count on their own: panels also set them by themselves (the downsample panel
+        # sets its range from the scan's spacing once measured), which is no one's work.
         for signal in (
             self.session.rotation_changed,
-            self.session.downsample_settings_changed,
             self.session.sample_changed,
             self.session.classes_changed,
             self.session.sample_labels_changed,
             self.session.full_labels_changed,
             self.session.truth_changed,
-            self.session.transfer_settings_changed,
-            self.session.display_changed,
         ):
             signal.connect(self.note_change)
 
