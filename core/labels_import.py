@@ -256,7 +256,9 @@ def read_class_list(path: str | Path) -> list[LabelClass]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"cannot read the class list as JSON ({exc}).", path) from exc
+        raise InputError(
+            f"cannot read the class list as JSON ({exc}); fix the file or choose another.", path
+        ) from exc
     return _classes_from_json_object(data, path)
 
 
@@ -274,7 +276,8 @@ def _classes_from_json_object(data: Any, path: Path) -> list[LabelClass]:
             return classes_from_color_map(data)
     raise InputError(
         "no class list found: expected a colour map, a label category configuration "
-        "(with 'labels'), a job record (with 'classes') or a list of id/name/color.",
+        "(with 'labels'), a job record (with 'classes') or a list of id/name/color; "
+        "choose one of those files.",
         path,
     )
 
@@ -284,7 +287,9 @@ def _class_from_dict(item: Any, index: int, path: Path) -> LabelClass:
         color = item.get("color") or default_color(index)
         return LabelClass(int(item["id"]), str(item["name"]), _rgb(color))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"class {index + 1} needs an id and a name ({exc}).", path) from exc
+        raise InputError(
+            f"class {index + 1} needs a whole-number id and a name ({exc}); fix the class.", path
+        ) from exc
 
 
 def _rgb(color: Any) -> tuple[int, int, int]:

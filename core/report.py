@@ -128,7 +128,11 @@ def read_metrics(path: str | Path) -> dict[str, Any]:
             return json.loads(path.read_text(encoding="utf-8"))
         return _read_metrics_csv(path)
     except (OSError, ValueError, KeyError, IndexError) as exc:
-        raise InputError(f"not a DenseLabel metrics report ({exc}).", path) from exc
+        raise InputError(
+            f"not a DenseLabel metrics report ({exc}); give a report saved from the window or "
+            "'denselabel evaluate'.",
+            path,
+        ) from exc
 
 
 def _read_metrics_csv(path: Path) -> dict[str, Any]:

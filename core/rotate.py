@@ -47,7 +47,12 @@ def rotate(xyz: np.ndarray, z: float, y: float, x: float, about: str = "origin")
         raise InputError(f"rotation centre {about!r} is unknown; use 'origin' or 'centroid'.")
     points = np.asarray(xyz, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 3:
-        raise InputError(f"points must have shape (N, 3), got {points.shape}.")
+        raise InputError(f"points must have shape (N, 3), got {points.shape}; give x, y, z.")
+    if not np.isfinite([z, y, x]).all():
+        raise InputError(
+            f"the rotation angles must be finite numbers of degrees, got z={z} y={y} x={x}; "
+            "give finite angles."
+        )
     matrix = rotation_matrix(z, y, x)
     # One output array: matmul writes into it directly, so memory stays at input + output.
     out = np.empty_like(points)

@@ -52,13 +52,22 @@ class VoxelGroups:
 def grid_shape(xyz: np.ndarray, voxel_size: float) -> tuple[np.ndarray, tuple[int, int, int]]:
     """The grid's minimum corner (3,) float64 and its number of voxels per axis."""
     if not np.isfinite(voxel_size) or voxel_size <= 0:
-        raise InputError(f"the voxel size must be a positive number of metres, got {voxel_size}.")
+        raise InputError(
+            f"the voxel size must be a positive number of metres, got {voxel_size}; "
+            "give a size such as 0.05."
+        )
     if len(xyz) == 0:
         raise InputError("the cloud has no points; load a cloud with points first.")
     lo, hi = corners(xyz)
-    span = np.floor((hi - lo) / voxel_size)
-    if not np.all(np.isfinite(span)):
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise InputError("the cloud has NaN or infinite coordinates; clean the file first.")
+    with np.errstate(over="ignore"):  # a tiny voxel size: told below as such
+        span = np.floor((hi - lo) / voxel_size)
+    if not np.all(np.isfinite(span)) or float(np.prod(span + 1)) >= 2.0**62:
+        raise InputError(
+            f"the voxel size {voxel_size:g} m is too small for a cloud this large (the grid "
+            "would need more cells than can be counted); use a larger voxel size."
+        )
     dims = (int(span[0]) + 1, int(span[1]) + 1, int(span[2]) + 1)
     if dims[0] * dims[1] * dims[2] >= 2**62:
         raise InputError(

@@ -361,6 +361,7 @@ def run_stop(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    from core.atomic import atomic_outputs, check_outputs
     from core.groundtruth import flow
     from core.labels_io import write_labels
 
@@ -371,10 +372,21 @@ def run_fetch(args: argparse.Namespace) -> int:
             "use 'denselabel upsample' with the fetched sample labels.",
             args.record,
         )
+    outputs = [args.output] + ([args.full] if args.full else [])
+    check_outputs(outputs, [args.record, rec.resolve(rec.index_map_path)])
     clients = _clients(args, args.region or rec.region)
     with args.console.step("fetching labels") as progress:
         fetched = flow.fetch_labels(rec, clients, progress=progress, cancel=args.console.cancel)
-    write_labels(args.output, fetched.labels_sample)
+    if args.full and fetched.labels_full is None:
+        raise InputError(
+            "the index map named in the record is missing; put it back or run 'denselabel "
+            "upsample' with the fetched sample labels.",
+            rec.index_map_path,
+        )
+    with atomic_outputs(outputs) as temps:  # both files or neither
+        write_labels(temps[0], fetched.labels_sample)
+        if args.full:
+            write_labels(temps[1], fetched.labels_full)
     n = len(fetched.labels_sample)
     print(f"{n:,} labels ({fetched.n_unlabeled:,} unlabeled) written to {args.output}")
     if fetched.unmatched:
@@ -382,10 +394,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         print(
             f"denselabel: warning: classes {names} match no class; left unlabeled.", file=sys.stderr
         )
-    if args.full:
-        if fetched.labels_full is None:
-            raise InputError("the index map named in the record is missing.", rec.index_map_path)
-        write_labels(args.full, fetched.labels_full)
+    if args.full and fetched.labels_full is not None:
         print(f"{len(fetched.labels_full):,} full-cloud labels written to {args.full}")
     return 0
 

@@ -94,7 +94,9 @@ def load_label_config(rec: JobRecord) -> dict[str, Any]:
         try:
             return dict(json.loads(path.read_text(encoding="utf-8")))
         except ValueError as exc:
-            raise InputError(f"the label config is not JSON ({exc}).", path) from exc
+            raise InputError(
+                f"the label config is not JSON ({exc}); export the frame again.", path
+            ) from exc
     return make_label_config(rec.label_classes())
 
 

@@ -157,7 +157,7 @@ def upload_inputs(
 def read_object(s3: Any, uri: str) -> bytes:
     """The bytes at an ``s3://bucket/key`` address."""
     if not uri.startswith("s3://"):
-        raise InputError(f"{uri!r} is not an s3:// address.")
+        raise InputError(f"{uri!r} is not an s3:// address; give s3://BUCKET/KEY.")
     bucket, _, key = uri[5:].partition("/")
     with aws_errors(f"download {uri}"):
         return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())

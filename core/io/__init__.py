@@ -96,7 +96,10 @@ def read_cloud(
     try:
         cloud = _function(module, reader)(path, progress=progress, cancel=cancel)
     except OSError as exc:  # permissions, a disk error, a file removed while reading
-        raise InputError(f"cannot read the file ({exc.strerror or exc}).", path) from exc
+        raise InputError(
+            f"cannot read the file ({exc.strerror or exc}); check its permissions and the disk.",
+            path,
+        ) from exc
     except InputError:
         raise
     except ValueError as exc:
@@ -136,7 +139,9 @@ def write_cloud(
         labels = np.asarray(labels)
         if labels.shape != (len(cloud),):
             raise InputError(
-                f"got {labels.size:,} labels for a cloud of {len(cloud):,} points.", path
+                f"got {labels.size:,} labels for a cloud of {len(cloud):,} points; give one "
+                "label a point.",
+                path,
             )
     assert writer is not None
     _function(module, writer)(cloud, path, labels=labels, progress=progress, cancel=cancel)
