@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import numpy.typing as npt
 
 from core.progress import CancelFn, ProgressFn, chunked
 
@@ -108,9 +109,9 @@ def project_points(
 
 
 def look_at_matrix(
-    eye: np.ndarray,
-    target: np.ndarray,
-    up: np.ndarray,
+    eye: npt.ArrayLike,
+    target: npt.ArrayLike,
+    up: npt.ArrayLike,
     *,
     fov_deg: float | None = 30.0,
     aspect: float = 1.0,
@@ -126,15 +127,15 @@ def look_at_matrix(
     -------
     (4, 4) float64
     """
-    eye, target, up = (np.asarray(a, np.float64) for a in (eye, target, up))
-    forward = target - eye
+    eye_at, target_at, up_dir = (np.asarray(a, np.float64) for a in (eye, target, up))
+    forward = target_at - eye_at
     forward /= np.linalg.norm(forward)
-    side = np.cross(forward, up)
+    side = np.cross(forward, up_dir)
     side /= np.linalg.norm(side)
     true_up = np.cross(side, forward)
     view = np.eye(4)
     view[0, :3], view[1, :3], view[2, :3] = side, true_up, -forward
-    view[:3, 3] = -view[:3, :3] @ eye
+    view[:3, 3] = -view[:3, :3] @ eye_at
     proj = np.zeros((4, 4))
     if fov_deg is None:
         proj[0, 0] = 1.0 / (half_height * aspect)
