@@ -11,13 +11,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from core.cloud import PointCloud
 from core.errors import InputError
 from core.methods import METHODS, VOXEL_METHODS
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report, sub_progress
-from core.voxel import count_voxels, group_voxels, nearest_to_centres, voxel_means
+from core.voxel import (
+    count_voxels,
+    group_voxels,
+    nearest_to_centres,
+    voxel_mean_colours,
+    voxel_means,
+)
 
 __all__ = [
     "METHODS",
@@ -104,7 +109,7 @@ def voxel_mean(
     xyz = voxel_means(groups, cloud.xyz)
     rgb = intensity = None
     if cloud.rgb is not None:
-        rgb = np.rint(voxel_means(groups, cloud.rgb)).astype(np.uint8)
+        rgb = voxel_mean_colours(groups, cloud.rgb)
     check_cancel(cancel)
     if cloud.intensity is not None:
         intensity = voxel_means(groups, cloud.intensity).astype(np.float32)
@@ -198,6 +203,8 @@ def nearest_sample(
     cancel: CancelFn | None = None,
 ) -> np.ndarray:
     """Row (N,) int32 of the nearest sample point for every full point (all cores, chunked)."""
+    from scipy.spatial import cKDTree  # here: scipy.spatial costs 11 MB to import
+
     tree = cKDTree(sample_xyz, balanced_tree=False, compact_nodes=False)
     out = np.empty(len(full_xyz), np.int32)
     for part in chunked(len(full_xyz), _QUERY_CHUNK, progress, cancel, "mapping points to sample"):

@@ -177,8 +177,10 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             cancel=console.cancel,
         )
+    n_full = len(cloud)
+    del cloud  # not needed for writing the sample: its memory goes back first
     write_sample_and_map(console, args, result)
-    n_full, n_sample = len(cloud), len(result.sample)
+    n_sample = len(result.sample)
     share = f"{100 * n_sample / max(n_full, 1):.2f}%"
     if args.voxel_size:
         share += f", voxel size {args.voxel_size:.4g} m"

@@ -225,7 +225,8 @@ def write_text(
         if labels is not None:
             handle.write((",".join(names) + "\n").encode())
         writer = None
-        for rows in chunked(len(cloud), 1 << 20, progress, cancel, f"Writing {Path(path).name}"):
+        # 256k rows a chunk: a chunk's text and columns cost about 100 bytes a row.
+        for rows in chunked(len(cloud), 1 << 18, progress, cancel, f"Writing {Path(path).name}"):
             xyz = absolute_xyz(cloud.xyz[rows], cloud.offset)
             columns = [xyz[:, 0], xyz[:, 1], xyz[:, 2]]
             if cloud.rgb is not None:
