@@ -16,10 +16,14 @@ from core.cloud import PointCloud
 from core.methods import VOXEL_METHODS
 from core.progress import CancelFn, ProgressFn, check_cancel, sub_progress
 from gui.session import DownsampleSettings, Rotation, Session
+from gui.shown_jobs import ShownLatest
 from gui.workers import LatestOnly
 
 #: Wait this long after the last change before the exact downsample (the estimate is instant).
 EXACT_DELAY_MS = 150
+#: Clouds over this many points preview in the status bar, with progress and Cancel: their
+#: exact downsample takes over half a second (0.6 s per million points on one core).
+SHOWN_FROM = 800_000
 #: Points the estimate counts (every k-th of the display subset), so the count answers
 #: within a frame at any cloud size.
 ESTIMATE_POINTS = 300_000
@@ -117,6 +121,7 @@ class PreviewController(QObject):
     estimated = Signal(int, bool)
     computed = Signal(object)
     failed = Signal(str)  # a sentence; shown in the panel, not as a dialog per slider step
+    cancelled = Signal()  # the user stopped a preview with Cancel (big clouds only)
 
     def __init__(self, session: Session, subset_rows: object, parent: QObject | None = None):
         super().__init__(parent)
@@ -128,6 +133,8 @@ class PreviewController(QObject):
         self._fast_pool.setMaxThreadCount(1)
         self._estimates = LatestOnly(session, self, self._fast_pool)
         self._exact = LatestOnly(session, self)
+        self._shown = ShownLatest(session, "Previewing the downsample", self)
+        self._shown.on_cancelled = self.cancelled.emit
         self._exact_timer = QTimer(self, singleShot=True, interval=EXACT_DELAY_MS)
         self._exact_timer.timeout.connect(self._submit_exact)
         self.latest: PreviewResult | None = None
@@ -170,12 +177,13 @@ class PreviewController(QObject):
         if state.cloud is None:
             return
         cloud, rotation, settings = state.cloud, state.rotation, state.downsample
-        self._exact.submit(
-            "Downsampling",
-            lambda p, c: exact_downsample(cloud, rotation, settings, p, c),
-            self._exact_done,
-            self.failed.emit,
-        )
+        work = lambda p, c: exact_downsample(cloud, rotation, settings, p, c)  # noqa: E731
+        if len(cloud) >= SHOWN_FROM:
+            self._exact.cancel()
+            self._shown.submit(work, self._exact_done, self.failed.emit)
+        else:
+            self._shown.cancel()
+            self._exact.submit("Downsampling", work, self._exact_done, self.failed.emit)
 
     def _exact_done(self, result: PreviewResult) -> None:
         self.latest = result
@@ -185,6 +193,12 @@ class PreviewController(QObject):
         self._exact_timer.stop()
         self._estimates.cancel()
         self._exact.cancel()
+        self._shown.cancel()
 
     def is_busy(self) -> bool:
-        return self._exact_timer.isActive() or self._estimates.is_busy() or self._exact.is_busy()
+        return (
+            self._exact_timer.isActive()
+            or self._estimates.is_busy()
+            or self._exact.is_busy()
+            or self._shown.is_busy()
+        )

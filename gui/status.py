@@ -38,9 +38,17 @@ class StatusBar(QStatusBar):
     def is_busy(self) -> bool:
         return self._jobs > 0
 
+    def job_titles(self) -> list[str]:
+        """Titles of the jobs running now, oldest first (the label shows their progress)."""
+        return list(self._titles)
+
     def running_work(self) -> str | None:
         """The title of a job the user started that still runs and was not cancelled."""
-        return self._titles[-1] if self._titles and not self._cancelling else None
+        from gui.shown_jobs import DISPOSABLE_TITLES
+
+        if self._cancelling:
+            return None
+        return next((t for t in reversed(self._titles) if t not in DISPOSABLE_TITLES), None)
 
     def _on_cancel(self) -> None:
         if self._jobs:

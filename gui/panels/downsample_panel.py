@@ -120,6 +120,9 @@ class DownsamplePanel(QWidget):
         self.preview.estimated.connect(self._show_estimate)
         self.preview.computed.connect(self._show_result)
         self.preview.failed.connect(self._show_failure)
+        self.preview.cancelled.connect(
+            lambda: self.time_label.setText("cancelled; change a setting to preview again")
+        )
         session.downsample_settings_changed.connect(self.refresh)
         session.downsample_settings_changed.connect(self._settings_changed)
         # While the orient sliders move the view turns at once; the preview waits for a pause
