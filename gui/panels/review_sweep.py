@@ -1,9 +1,14 @@
-"""The sweep over k and weights on the labeled part, as a table, with the best one offered."""
+"""The sweep over k and weights on the labeled part, as a table, with the best one offered.
+
+Auto is scored too (on the same points) whenever the sample has an index map: "Use best"
+must never offer a setting worse than the one the carry-back uses by default.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -15,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.progress import sub_progress
 from gui.panels.review_common import full_cloud_in_view, read_only_item, tile_mask
 from gui.session import Session
 from gui.workers import Job, run_job
@@ -31,7 +37,7 @@ class SweepWidget(QGroupBox):
         self.run_button = QPushButton("Sweep k and weights", self)
         self.run_button.setToolTip(
             "Carry the sample's labels to the points with known labels with every k in "
-            "1, 3, 5, 8, 12 and both weightings, and score each"
+            "1, 3, 5, 8, 12 and both weightings, the index map and auto, and score each"
         )
         self.run_button.clicked.connect(self.run_sweep)
         self.use_best_button = QPushButton("Use best", self)
@@ -69,6 +75,8 @@ class SweepWidget(QGroupBox):
         self.use_best_button.setEnabled(not reason and self.result is not None)
         if reason:
             self.note.setText(reason)
+        elif self.result is None:  # the old reason (e.g. "needs known labels") is gone
+            self.note.setText("Ready: press Sweep to score every setting on the known labels.")
 
     def run_sweep(self) -> Job | None:
         if self.why_disabled():
@@ -83,7 +91,8 @@ class SweepWidget(QGroupBox):
             full = full_cloud_in_view(snapshot, "sample")
             assert full is not None and snapshot.sample is not None
             assert snapshot.labels_sample is not None and snapshot.truth_full is not None
-            return sweep_transfer(
+            share = 0.6 if index_map is not None else 1.0
+            result = sweep_transfer(
                 snapshot.sample.xyz,
                 snapshot.labels_sample,
                 full.xyz,
@@ -91,8 +100,14 @@ class SweepWidget(QGroupBox):
                 index_map=index_map,
                 max_distance=snapshot.transfer.max_distance,
                 mask=tile_mask(snapshot),
-                progress=progress,
+                progress=sub_progress(progress, 0, share),
                 cancel=cancel,
+            )
+            if index_map is None:
+                return result
+            voxel = snapshot.sample_settings.voxel_size if snapshot.sample_settings else None
+            return with_auto(
+                result, full, snapshot, index_map, voxel, sub_progress(progress, share, 1), cancel
             )
 
         self.job = run_job(self.session, "Sweeping k and weights", work, self.show_result)
@@ -133,3 +148,23 @@ class SweepWidget(QGroupBox):
             settings = replace(settings, method=best.method)
         self.session.set_transfer_settings(settings)
         self.session.message.emit(f"Carry-back set to {best.setting}; press Carry back.")
+
+
+def with_auto(result, full, snapshot, index_map, voxel_size, progress, cancel):  # type: ignore[no-untyped-def]
+    """`result` plus a row for auto, scored on the same labeled points (worker thread)."""
+    from core.carry_back import carry_back
+    from core.metrics import evaluate
+    from core.sweep import SweepResult, SweepRow, best_row, labeled_part
+
+    labels, _ = carry_back(
+        "auto", full, snapshot.sample, snapshot.labels_sample, index_map,
+        voxel_size=voxel_size, progress=progress, cancel=cancel,
+    )  # fmt: skip
+    # The same points and class list the sweep scored (its default cap and seed).
+    part = labeled_part(snapshot.truth_full, tile_mask(snapshot))
+    truth = snapshot.truth_full[part]
+    classes = sorted(int(c) for c in np.unique(truth))
+    scores = evaluate(labels[part], truth, classes=classes)
+    auto = SweepRow("auto", None, None, float(scores.accuracy), float(scores.miou), len(part))
+    rows = [*result.rows, auto]
+    return SweepResult(rows=rows, best=best_row(rows), n_points=result.n_points)
