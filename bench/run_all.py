@@ -16,6 +16,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.md"
 MODULES = (
     "bench.bench_load",
     "bench.bench_core",
+    "bench.bench_peers",  # Open3D, scipy, CloudCompare beside ours (skipped when missing)
     "bench.bench_quality",
     "bench.bench_labeling",
     "bench.bench_project",
