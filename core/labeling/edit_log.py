@@ -1,21 +1,24 @@
 """Unlimited undo/redo whose memory follows the points changed, not the cloud size.
 
-A step keeps the changed indices (sorted, as gaps between neighbours: one byte each when
-they are close, four when not) and the old labels and origins run-length coded, so 1,000
-brush strokes over a 20M-point cloud stay small. The log replays on any label array, so a
-script (or a reopened project) repeats the same edits without a window.
+A step keeps the changed indices (sorted, as gaps between neighbours in a variable-length
+byte code: one byte for gaps under 128, two under 16,384, ...) and the old labels and
+origins, run-length coded when that is smaller, so 1,000 brush strokes over a 20M-point
+cloud stay small. The log replays on any label array, so a script (or a reopened project)
+repeats the same edits without a window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from core.cloud import UNLABELED
 from core.labeling.layers import HAND_SET, NONE
 
-_ESCAPE = 255
+#: (values, run lengths); no run lengths means the values are stored one per point.
+Packed = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -24,53 +27,93 @@ class Step:
 
     Attributes
     ----------
-    gaps : (K,) uint8
-        Index gaps; 255 means "look up the next entry of `big_gaps`".
-    big_gaps : (B,) uint32
-    old_labels, old_origins : (R,) runs of values and (R,) uint32 run lengths, as pairs.
+    index_bytes : (B,) uint8
+        The gaps between the sorted indices (the first counted from -1), LEB128-coded.
+    count : int
+        Points in the step.
+    old_labels, old_origins : Packed
+        Values before the step, in index order.
     """
 
-    gaps: np.ndarray
-    big_gaps: np.ndarray
-    old_labels: tuple[np.ndarray, np.ndarray]
-    old_origins: tuple[np.ndarray, np.ndarray]
+    index_bytes: np.ndarray
+    count: int
+    old_labels: Packed
+    old_origins: Packed
     new_label: int
     new_origin: int
 
     @property
     def n_points(self) -> int:
-        return len(self.gaps)
+        return self.count
 
     @property
     def nbytes(self) -> int:
-        arrays = [self.gaps, self.big_gaps, *self.old_labels, *self.old_origins]
+        arrays = [self.index_bytes, *self.old_labels, *self.old_origins]
         return sum(a.nbytes for a in arrays)
 
     def indices(self) -> np.ndarray:
         """(K,) int64 sorted point indices."""
-        gaps = self.gaps.astype(np.int64)
-        gaps[self.gaps == _ESCAPE] = self.big_gaps
-        return np.cumsum(gaps) - 1
+        return np.cumsum(_decode_gaps(self.index_bytes, self.count)) - 1
 
 
-def encode_indices(indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique indices as one-byte gaps plus the few large ones."""
-    gaps = np.diff(indices.astype(np.int64), prepend=-1)
-    small = gaps < _ESCAPE
-    return np.where(small, gaps, _ESCAPE).astype(np.uint8), gaps[~small].astype(np.uint32)
+@numba.njit(cache=True, nogil=True)
+def _encode_gaps(gaps):  # pragma: no cover - compiled
+    size = 0
+    for g in gaps:
+        size += 1
+        g >>= 7
+        while g:
+            size += 1
+            g >>= 7
+    out = np.empty(size, np.uint8)
+    at = 0
+    for g in gaps:
+        while g >= 128:
+            out[at] = (g & 127) | 128
+            g >>= 7
+            at += 1
+        out[at] = g
+        at += 1
+    return out
 
 
-def run_length(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(values, lengths): runs of equal neighbours."""
+@numba.njit(cache=True, nogil=True)
+def _decode_gaps(data, count):  # pragma: no cover - compiled
+    out = np.empty(count, np.int64)
+    at = 0
+    for k in range(count):
+        value = np.int64(0)
+        shift = 0
+        while True:
+            byte = data[at]
+            at += 1
+            value |= np.int64(byte & 127) << shift
+            if byte < 128:
+                break
+            shift += 7
+        out[k] = value
+    return out
+
+
+def encode_indices(indices: np.ndarray) -> np.ndarray:
+    """Sorted unique indices (K,) as LEB128-coded gaps: (B,) uint8."""
+    return _encode_gaps(np.diff(indices.astype(np.int64), prepend=-1))
+
+
+def pack(values: np.ndarray) -> Packed:
+    """Runs of equal neighbours when fewer bytes than one value per point, else the values."""
     if len(values) == 0:
         return values.copy(), np.zeros(0, np.uint32)
     starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    if len(starts) * (values.itemsize + 4) >= values.nbytes:
+        return values.copy(), np.zeros(0, np.uint32)
     lengths = np.diff(np.append(starts, len(values))).astype(np.uint32)
     return values[starts].copy(), lengths
 
 
-def run_decode(runs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    return np.repeat(runs[0], runs[1])
+def unpack(packed: Packed) -> np.ndarray:
+    values, lengths = packed
+    return values if len(lengths) == 0 else np.repeat(values, lengths)
 
 
 class EditLog:
@@ -124,9 +167,10 @@ class EditLog:
             return None
         old_origins = self.origin[idx] if self.origin is not None else np.zeros(0, np.uint8)
         step = Step(
-            *encode_indices(idx),
-            old_labels=run_length(self.labels[idx]),
-            old_origins=run_length(old_origins),
+            encode_indices(idx),
+            len(idx),
+            old_labels=pack(self.labels[idx]),
+            old_origins=pack(old_origins),
             new_label=int(new_label),
             new_origin=new_origin,
         )
@@ -143,14 +187,15 @@ class EditLog:
             return
         parts = self.steps[self.cursor - count : self.cursor]
         idx = np.concatenate([s.indices() for s in parts])
-        old_labels = np.concatenate([run_decode(s.old_labels) for s in parts])
-        old_origins = np.concatenate([run_decode(s.old_origins) for s in parts])
+        old_labels = np.concatenate([unpack(s.old_labels) for s in parts])
+        old_origins = np.concatenate([unpack(s.old_origins) for s in parts])
         # A point in two parts keeps its value from before the first one.
         idx, first = np.unique(idx, return_index=True)
         merged = Step(
-            *encode_indices(idx),
-            old_labels=run_length(old_labels[first]),
-            old_origins=run_length(old_origins[first] if len(old_origins) else old_origins),
+            encode_indices(idx),
+            len(idx),
+            old_labels=pack(old_labels[first]),
+            old_origins=pack(old_origins[first] if len(old_origins) else old_origins),
             new_label=parts[-1].new_label,
             new_origin=parts[-1].new_origin,
         )
@@ -165,9 +210,9 @@ class EditLog:
         self.cursor -= 1
         step = self.steps[self.cursor]
         idx = step.indices()
-        self.labels[idx] = run_decode(step.old_labels)
+        self.labels[idx] = unpack(step.old_labels)
         if self.origin is not None:
-            self.origin[idx] = run_decode(step.old_origins)
+            self.origin[idx] = unpack(step.old_origins)
         return idx
 
     def redo(self) -> np.ndarray | None:
@@ -205,16 +250,17 @@ class EditLog:
         return log
 
 
-_PARTS = ("gaps", "big_gaps", "label_values", "label_runs", "origin_values", "origin_runs")
+_PARTS = ("index_bytes", "label_values", "label_runs", "origin_values", "origin_runs")
 
 
 def _parts(step: Step) -> tuple[np.ndarray, ...]:
-    return (step.gaps, step.big_gaps, *step.old_labels, *step.old_origins)
+    return (step.index_bytes, *step.old_labels, *step.old_origins)
 
 
 def to_arrays(steps: list[Step], cursor: int) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {
         "cursor": np.array([cursor], np.int64),
+        "count": np.array([s.count for s in steps], np.int64),
         "new_label": np.array([s.new_label for s in steps], np.int64),
         "new_origin": np.array([s.new_origin for s in steps], np.uint8),
     }
@@ -233,8 +279,8 @@ def from_arrays(d: dict[str, np.ndarray]) -> tuple[list[Step], int]:
     }
     steps = [
         Step(
-            gaps=split["gaps"][i].astype(np.uint8),
-            big_gaps=split["big_gaps"][i].astype(np.uint32),
+            index_bytes=split["index_bytes"][i].astype(np.uint8),
+            count=int(d["count"][i]),
             old_labels=(split["label_values"][i], split["label_runs"][i].astype(np.uint32)),
             old_origins=(split["origin_values"][i], split["origin_runs"][i].astype(np.uint32)),
             new_label=int(d["new_label"][i]),
