@@ -8,6 +8,7 @@ and announces only the changed rows through `painted`, so the view recolours jus
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -81,8 +82,9 @@ class Labeling(QObject):
         self.options = PaintOptions()
         self.mode = False
         self.logs: dict[str, EditLog] = {}
-        self.origin_full: np.ndarray | None = None  # (N,) uint8: 0 none, 1 carried, 2 hand-set
+        self._origin_full: np.ndarray | None = None
         self.undo_stack = QUndoStack(self)
+        session.state.edit_history = EditHistory(self)
         session.cloud_changed.connect(self.forget)
         session.sample_changed.connect(self.forget)
         session.sample_labels_changed.connect(self._sample_labels_replaced)
@@ -93,6 +95,33 @@ class Labeling(QObject):
     def set_options(self, **changes: object) -> None:
         self.options = replace(self.options, **changes)  # type: ignore[arg-type]
         self.options_changed.emit()
+
+    @property
+    def origin_full(self) -> np.ndarray | None:
+        """(N,) uint8 origin of the full labels: 0 none, 1 carried back, 2 hand-set."""
+        return self._origin_full
+
+    @origin_full.setter
+    def origin_full(self, origin: np.ndarray | None) -> None:
+        self._origin_full = origin
+        self.session.state.label_origin = origin  # what a saved project keeps
+
+    def restore_history(self, history: Mapping[str, np.ndarray], origin: np.ndarray | None) -> None:
+        """Edit logs of a reopened project (keys as `EditHistory` writes them): yesterday's
+        last strokes can be undone. Call after the project's labels are in the session."""
+        self.forget()
+        state = self.session.state
+        if origin is not None and state.labels_full is not None:
+            self.origin_full = np.asarray(origin, np.uint8)
+        for target in TARGETS:
+            part = {k.split(".", 1)[1]: v for k, v in history.items() if k.startswith(target)}
+            labels = state.labels_sample if target == "sample" else state.labels_full
+            if part and labels is not None:
+                origin_of = self._origin(labels) if target == "full" else None
+                log = EditLog.from_arrays(part, labels, origin_of)
+                self.logs[target] = log
+                for k in range(log.cursor):
+                    self.undo_stack.push(_PaintCommand(self, target, f"stroke {k + 1}"))
 
     def set_mode(self, on: bool) -> None:
         self.mode = bool(on)
@@ -197,3 +226,29 @@ class Labeling(QObject):
         self.logs.pop("full")
         self.origin_full = None
         self.undo_stack.clear()
+
+
+class EditHistory(Mapping[str, np.ndarray]):
+    """The edit logs as flat arrays ("sample.cursor", "full.index_bytes", ...), made when
+    read: a project save reads them, painting never pays for them."""
+
+    def __init__(self, labeling: Labeling):
+        self._labeling = labeling
+        self._made: dict[str, np.ndarray] = {}  # from the last iteration: dict(view) reads
+        # every key right after listing them, so the logs are flattened once per save
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for target, log in self._labeling.logs.items():
+            out |= {f"{target}.{k}": v for k, v in log.to_arrays().items()}
+        return out
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._made[key] if key in self._made else self._arrays()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self._made = self._arrays()
+        return iter(list(self._made))
+
+    def __len__(self) -> int:
+        return len(self._labeling.logs)

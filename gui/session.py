@@ -8,6 +8,7 @@ the UI thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,10 @@ class SessionState:
     # Known labels for the full cloud (from the file, or loaded separately), for scoring.
     truth_full: np.ndarray | None = None
     display: DisplaySettings = field(default_factory=DisplaySettings)
+    # Painting (gui/labeling_state.py keeps them): origin per full point (0 none, 1 carried,
+    # 2 hand-set) and the edit logs as arrays, read when a project is saved.
+    label_origin: np.ndarray | None = None
+    edit_history: Mapping[str, np.ndarray] | None = None
 
 
 class Session(QObject):

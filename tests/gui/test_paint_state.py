@@ -60,3 +60,30 @@ def test_carrying_back_again_keeps_hand_set_points(qtbot) -> None:
     # A new cloud forgets the strokes.
     session.set_cloud(make_scene(1000, seed=1), "other.ply")
     assert labeling.undo_stack.count() == 0 and labeling.origin_full is None
+
+
+def test_a_reopened_session_can_undo_yesterdays_strokes(qtbot) -> None:
+    session = _session(qtbot)
+    labeling = session.labeling
+    start_sample = labeling.labels("sample").copy()
+    labeling.paint("sample", np.arange(10, 60), 1)
+    labeling.paint("full", np.arange(0, 200), 2)
+    labeling.paint("full", np.arange(150, 300), 3)
+    saved = dict(session.state.edit_history)  # what a project save writes
+    origin = session.state.label_origin.copy()
+    assert all(isinstance(v, np.ndarray) for v in saved.values())
+    assert {k.split(".")[0] for k in saved} == {"sample", "full"}
+    # Tomorrow: the project's labels are back in a new session, then its history.
+    again = _session(qtbot)
+    again.set_sample_labels(session.state.labels_sample.copy())
+    again.set_full_labels(session.state.labels_full.copy())
+    again.labeling.restore_history(saved, origin)
+    assert again.labeling.undo_stack.count() == 3
+    again.labeling.undo_stack.undo()  # the last stroke: 150..299 back to 2 / unlabeled
+    full = again.state.labels_full
+    assert (full[150:200] == 2).all() and (full[200:300] == UNLABELED).all()
+    again.labeling.undo_stack.undo()
+    again.labeling.undo_stack.undo()
+    np.testing.assert_array_equal(again.state.labels_sample, start_sample)
+    assert (again.state.labels_full == UNLABELED).all()
+    assert again.labeling.hand_set_rows() == 0
