@@ -8,6 +8,9 @@ bytes and no file appears (no partial output, no temporary left behind).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +18,8 @@ import pytest
 
 from core.cli import main
 from tests.corpus.corpus_more import make_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +70,31 @@ def test_hostile_input_gives_one_sentence_and_changes_nothing(key, corpus, capsy
     assert line.startswith("denselabel: error: "), line
     assert "Traceback" not in err and "Warning" not in err, err
     assert case.expect.lower() in line.lower(), f"{case.expect!r} not named: {line}"
+    if case.line is not None:
+        assert f"{case.expect}, line {case.line}:" in line, f"line {case.line} expected: {line}"
     # Problem, then what to do: a sentence with a remedy after a semicolon.
     assert "; " in line, f"no remedy: {line}"
     assert snapshot(case.folder) == before, "an input changed or a file was left behind"
+
+
+def _through_the_script() -> list[str]:
+    """Every LAS/LAZ case (native code writes to the real stderr) and every 12th other one."""
+    names = _names()
+    return [n for k, n in enumerate(names) if "_las " in n or k % 12 == 0]
+
+
+@pytest.mark.parametrize("key", _through_the_script())
+def test_the_installed_script_prints_one_line_and_nothing_else(key, corpus):
+    """The whole process: what native libraries write to stderr counts too."""
+    case = corpus[key]
+    script = ROOT / ".venv" / "bin" / "denselabel"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "core.cli"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RUST_BACKTRACE": "1"}
+    before = snapshot(case.folder)
+    done = subprocess.run(
+        [*command, "-q", *case.argv], capture_output=True, text=True, env=env, timeout=120
+    )
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("denselabel: error: ") and case.expect in lines[0], lines[0]
+    assert snapshot(case.folder) == before

@@ -146,4 +146,4 @@ def first_bad_ascii_line(lines, first_number: int, width: int, rows: int) -> tup
                 float(token)
             except ValueError:
                 return number, f"{token[:30]!r} is not a number"
-    return number + 1, f"the data ends before the {rows:,} points the header announces"
+    return number + 1, f"the file is truncated: its data ends before the {rows:,} points announced"

@@ -6,6 +6,7 @@ coordinates are recentred on the floor of the header's minimum corner.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import laspy
@@ -15,18 +16,26 @@ from core.atomic import atomic_path
 from core.cloud import PointCloud
 from core.errors import Cancelled, InputError
 from core.io.common import RECENTRE_ABOVE, absolute_xyz, check_claim, rgb16_to_rgb8
+from core.io.native import native_stderr_held
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
 
 LAS_EXTENSIONS = (".las", ".laz")
+#: Never turned into "corrupt file": the user stopping, the program exiting. Everything
+#: else counts as bad data, including lazrs's Rust panics (pyo3's PanicException is a
+#: BaseException).
+_STOPS = (Cancelled, KeyboardInterrupt, SystemExit, GeneratorExit)
 _CHUNK = 1_000_000
 
 
 def _open(path: Path) -> laspy.LasReader:
     try:
-        return laspy.open(path)
+        with native_stderr_held():
+            return laspy.open(path)
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
-    except Exception as exc:  # laspy raises many types for a bad header
+    except _STOPS:
+        raise
+    except BaseException as exc:  # laspy raises many types for a bad header; lazrs panics
         raise InputError(
             f"this is not a readable LAS/LAZ file ({exc}); check the file, or export it again.",
             path,
@@ -79,19 +88,19 @@ def read_las(
     path = Path(path)
     with _open(path) as reader:
         header = reader.header
-        _check_header(header, path, path.suffix.lower() == ".laz" or header.are_points_compressed)
+        compressed = path.suffix.lower() == ".laz" or header.are_points_compressed
+        _check_header(header, path, compressed)
         n = int(header.point_count)
-        has_rgb = "red" in header.point_format.dimension_names
         corner = np.asarray(header.mins, dtype=np.float64)
         far = max(np.abs(header.mins).max(), np.abs(header.maxs).max()) > RECENTRE_ABOVE
         offset = np.floor(corner) if far else np.zeros(3)
-        xyz = np.empty((n, 3), np.float64)
-        rgb16 = np.empty((n, 3), np.uint16) if has_rgb else None
-        intensity = np.empty(n, np.float32)
-        classes = np.empty(n, np.uint8)
+        # A LAZ header's count is believed only up to a byte a point (real files take 2-6);
+        # beyond that the arrays grow as points really arrive.
+        capacity = min(n, path.stat().st_size) if compressed else n
+        out = _Columns(capacity, "red" in header.point_format.dimension_names)
         done = 0
         try:
-            for points in reader.chunk_iterator(_CHUNK):
+            for points in _chunks(reader):
                 check_cancel(cancel)
                 report(progress, done / max(n, 1), f"Reading {path.name}")
                 m = len(points)
@@ -99,18 +108,11 @@ def read_las(
                     raise InputError(
                         "the file holds more points than its header says; export it again.", path
                     )
-                rows = slice(done, done + m)
-                for axis, name in enumerate("xyz"):
-                    xyz[rows, axis] = np.asarray(points[name], dtype=np.float64) - offset[axis]
-                if rgb16 is not None:
-                    for axis, name in enumerate(("red", "green", "blue")):
-                        rgb16[rows, axis] = points[name]
-                intensity[rows] = points.intensity
-                classes[rows] = points.classification
+                out.put(done, points, offset, n)
                 done += m
-        except (InputError, Cancelled, KeyboardInterrupt):
+        except (InputError, *_STOPS):
             raise
-        except Exception as exc:  # lazrs/laspy errors for corrupt or cut data
+        except BaseException as exc:  # lazrs/laspy errors for corrupt or cut data; panics
             raise InputError(
                 f"the point data is truncated or corrupt after {done:,} points ({exc}); "
                 "export the file again.",
@@ -122,7 +124,7 @@ def read_las(
             "export the file again.",
             path,
         )
-    if not np.isfinite(xyz).all():
+    if not np.isfinite(out.xyz).all():
         raise InputError(
             "the coordinates are not finite (the header's scale or offset is out of range); "
             "fix the header or export the file again.",
@@ -130,13 +132,51 @@ def read_las(
         )
     report(progress, 1.0, f"Reading {path.name}")
     return PointCloud(
-        xyz=xyz,
-        rgb=None if rgb16 is None else rgb16_to_rgb8(rgb16),
-        intensity=intensity if intensity.any() else None,
-        labels=classes if classes.any() else None,
+        xyz=out.xyz,
+        rgb=None if out.rgb16 is None else rgb16_to_rgb8(out.rgb16),
+        intensity=out.intensity if out.intensity.any() else None,
+        labels=out.classes if out.classes.any() else None,
         offset=offset,
         source=str(path),
     )
+
+
+def _chunks(reader: laspy.LasReader) -> Iterator:
+    """The reader's chunks of points, a Rust panic's own printout kept off the terminal."""
+    chunks = reader.chunk_iterator(_CHUNK)
+    while True:
+        with native_stderr_held():
+            points = next(chunks, None)
+        if points is None:
+            return
+        yield points
+
+
+class _Columns:
+    """The point arrays being filled: xyz (N, 3) float64, rgb16 (N, 3) uint16 or None,
+    intensity (N,) float32, classes (N,) uint8; grown in place when a chunk needs room."""
+
+    def __init__(self, capacity: int, has_rgb: bool):
+        self.xyz = np.empty((capacity, 3), np.float64)
+        self.rgb16 = np.empty((capacity, 3), np.uint16) if has_rgb else None
+        self.intensity = np.empty(capacity, np.float32)
+        self.classes = np.empty(capacity, np.uint8)
+
+    def put(self, start: int, points, offset: np.ndarray, n: int) -> None:
+        stop = start + len(points)
+        if stop > len(self.classes):
+            size = min(n, max(stop, 2 * len(self.classes)))
+            for array in (self.xyz, self.rgb16, self.intensity, self.classes):
+                if array is not None:
+                    array.resize((size, *array.shape[1:]), refcheck=False)
+        rows = slice(start, stop)
+        for axis, name in enumerate("xyz"):
+            self.xyz[rows, axis] = np.asarray(points[name], dtype=np.float64) - offset[axis]
+        if self.rgb16 is not None:
+            for axis, name in enumerate(("red", "green", "blue")):
+                self.rgb16[rows, axis] = points[name]
+        self.intensity[rows] = points.intensity
+        self.classes[rows] = points.classification
 
 
 def _scale_for(extent: float) -> float:

@@ -92,17 +92,37 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             ]
         )
     except (KeyError, ValueError, TypeError, IndexError) as exc:
+        key = _culprit(values)
         raise InputError(
-            f"cannot read the PCD header ({exc}): FIELDS, SIZE, TYPE and COUNT need one entry "
-            "each per field, sizes 1, 2, 4 or 8, types F, U or I; fix the header.",
+            f"cannot read the PCD header's {key} ({exc}): FIELDS, SIZE, TYPE and COUNT need "
+            "one entry each per field, sizes 1, 2, 4 or 8, types F, U or I; fix the header.",
             path,
-            number,
+            line_of.get(key, number),
         ) from None
     if not {"x", "y", "z"} <= set(fields):
         raise InputError("the PCD file has no x, y, z fields; choose a point cloud.", path)
     check_claim(path, points, "points", 0, 0)
     _check_counts(fields, counts, path, line_of.get("COUNT"))
     return _Header(fields, dtype, points, encoding, number)
+
+
+def _culprit(values: dict[str, list[str]]) -> str:
+    """The header keyword that made the header unreadable (for the message's line)."""
+    fields = values.get("FIELDS")
+    if not fields:
+        return "FIELDS"
+    for key, valid in (("SIZE", "1248"), ("TYPE", "FUI"), ("COUNT", None)):
+        entries = values.get(key, ["1"] * len(fields) if key == "COUNT" else [])
+        if len(entries) != len(fields):
+            return key
+        if valid is not None and any(e.upper() not in valid or len(e) != 1 for e in entries):
+            return key
+        if key == "COUNT" and not all(e.isdigit() for e in entries):
+            return key
+    for key in ("WIDTH", "HEIGHT", "POINTS"):
+        if key in values and not (values[key] and values[key][0].lstrip("-").isdigit()):
+            return key
+    return "DATA"
 
 
 def _check_counts(fields: list[str], counts: list[int], path: Path, line: int | None) -> None:
@@ -165,7 +185,7 @@ def _check_size(handle: IO[bytes], header: _Header, path: Path) -> None:
     """Refuse a POINTS count the file cannot hold, before allocating rows for it."""
     available = os.fstat(handle.fileno()).st_size - handle.tell()
     if header.encoding == "ascii":
-        least = 2.0 * len(header.fields)  # a digit and a separator a value
+        least = 1.0 * len(header.fields)  # two bytes a value; one keeps a line's message
     elif header.encoding == "binary":
         least = header.dtype.itemsize
     else:

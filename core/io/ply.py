@@ -66,7 +66,7 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             path,
         )
     handle.seek(0)
-    fmt, elements, number = "", [], 0
+    fmt, elements, number, format_line = "", [], 0, 0
     while True:
         raw = handle.readline()
         number += 1
@@ -81,7 +81,7 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
             break
         try:
             if words[0] == "format":
-                fmt = words[1]
+                fmt, format_line = words[1], number
             elif words[0] == "element":
                 elements.append(_Element(words[1], int(words[2])))
                 check_claim(path, elements[-1].count, f"{words[1]} elements", 0, 0)
@@ -103,7 +103,7 @@ def _parse_header(handle: IO[bytes], path: Path) -> _Header:
         raise InputError(
             f"unknown PLY format {fmt!r}; use ascii, binary_little_endian or binary_big_endian.",
             path,
-            number,
+            format_line or number,
         )
     return _Header(fmt, elements, handle.tell(), number)
 
@@ -179,8 +179,8 @@ def _check_size(handle: IO[bytes], header: _Header, vertex: _Element, path: Path
     least = 0.0
     for element in header.elements:
         if header.format == "ascii":
-            # "1 2 3\n": at least two bytes a value (a digit and a separator).
-            each = 2.0 * max(len(element.properties) + len(element.lists), 1)
+            # "1 2 3\n" takes two bytes a value; one keeps a short line's own message.
+            each = 1.0 * max(len(element.properties) + len(element.lists), 1)
         else:
             each = element.dtype(order).itemsize
             each += sum(np.dtype(count).itemsize for _, count, _ in element.lists)

@@ -68,6 +68,20 @@ _las(
 )
 
 
+def laz_with_bad_chunk_table() -> bytes:
+    """A LAZ whose compressed chunk table decodes to an impossible size (lazrs panics)."""
+    import struct
+
+    data = bytearray(las_bytes(3000, laz=True))
+    start = struct.unpack_from("<I", data, 96)[0]  # offset to the point data
+    table = struct.unpack_from("<q", data, start)[0]
+    data[table + 9] ^= 0xFF
+    return bytes(data)
+
+
+_las("corrupt LAZ chunk table (a Rust panic)", "table.laz", laz_with_bad_chunk_table)
+
+
 # ---- npy clouds ------------------------------------------------------------------------------
 
 
@@ -102,17 +116,24 @@ _npy("no rows", "empty.npy", lambda: npy_bytes(np.zeros((0, 3))))
 LABELS = "".join(f"{k % 3}\n" for k in range(N_SAMPLE))
 
 
-def _labels(name: str, filename: str, make) -> None:
-    case("labels", name)(lambda d, b: labels_case("labels", d / filename, make(), b))
+def _labels(name: str, filename: str, make, line: int | None = None) -> None:
+    def build(d: Path, b: dict[str, Path]) -> Case:
+        made = labels_case("labels", d / filename, make(), b)
+        made.line = line
+        return made
+
+    case("labels", name)(build)
 
 
-_labels("two numbers on a line", "two.labels", lambda: ("1 2\n" + LABELS[4:]).encode())
-_labels("a word", "word.labels", lambda: (LABELS[:6] + "wall\n" + LABELS[8:]).encode())
-_labels("negative", "neg.labels", lambda: ("-1\n" + LABELS[2:]).encode())
-_labels("70000", "big.labels", lambda: ("70000\n" + LABELS[2:]).encode())
+_labels("two numbers on a line", "two.labels", lambda: ("1 2\n" + LABELS[4:]).encode(), line=1)
+_labels("a word", "word.labels", lambda: (LABELS[:6] + "wall\n" + LABELS[8:]).encode(), line=4)
+_labels("negative", "neg.labels", lambda: ("-1\n" + LABELS[2:]).encode(), line=1)
+_labels("70000", "big.labels", lambda: ("70000\n" + LABELS[2:]).encode(), line=1)
 _labels("one too many", "more.labels", lambda: (LABELS + "1\n").encode())
 _labels("empty", "empty.labels", lambda: b"")
-_labels("NUL bytes", "nul.labels", lambda: LABELS.encode()[:10] + b"\0" + LABELS.encode()[11:])
+_labels(
+    "NUL bytes", "nul.labels", lambda: LABELS.encode()[:10] + b"\0" + LABELS.encode()[11:], line=6
+)
 _labels("utf-16", "utf16.labels", lambda: LABELS.encode("utf-16"))
 _labels("float 1.5 in npy", "float.npy", lambda: npy_bytes(np.full(N_SAMPLE, 1.5)))
 _labels("pickled npy", "pickled.npy", lambda: npy_bytes(np.array([None] * N_SAMPLE), True))

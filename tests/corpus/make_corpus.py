@@ -33,6 +33,7 @@ class Case:
     loader: str | None = None  # "cloud" or "labels": also fed to the window
     target: Path | None = None
     folder: Path = field(default_factory=Path)
+    line: int | None = None  # the line the error must name, when the file has lines
 
 
 def base_xyz(n: int = N_BASE) -> np.ndarray:
@@ -95,35 +96,40 @@ def labels_case(kind: str, target: Path, data: bytes, base: dict[str, Path]) -> 
     return Case(kind, "", argv, target.name, "labels", target)
 
 
+def at_line(made: Case, line: int | None) -> Case:
+    made.line = line
+    return made
+
+
 # ---- text clouds -------------------------------------------------------------------------
 
 GOOD = text_lines(base_xyz(8))
 
 
-def _text(name: str, filename: str, data: bytes) -> None:
-    case("text", name)(lambda d, b: info_case("text", d / filename, data))
+def _text(name: str, filename: str, data: bytes, line: int | None = None) -> None:
+    case("text", name)(lambda d, b: at_line(info_case("text", d / filename, data), line))
 
 
 _text("empty", "empty.xyz", b"")
 _text("blank lines only", "blank.xyz", b"\n  \n\t\n")
-_text("NUL bytes", "binary.xyz", GOOD[:40] + b"\0\0\0\x01" + GOOD[40:])
+_text("NUL bytes", "binary.xyz", GOOD[:40] + b"\0\0\0\x01" + GOOD[40:], line=2)
 _text("utf-16 with BOM", "utf16.xyz", "\ufeff1,2,3\n4,5,6\n".encode("utf-16-le"))
 _text("utf-16 without BOM", "utf16nobom.txt", "1 2 3\n4 5 6\n7 8 9\n".encode("utf-16-le"))
-_text("latin-1 bytes", "latin1.xyz", GOOD + "1,2,3é\n".encode("latin-1"))
-_text("mixed delimiters", "mixed.csv", GOOD + b"1 2 3 4 5 6\n")
-_text("a short line", "short.xyz", GOOD + b"1,2,3,4\n" + GOOD)
-_text("NaN coordinate", "nan.xyz", GOOD + b"nan,1,2,3,4,5\n")
-_text("infinite coordinate", "inf.xyz", GOOD + b"1,inf,2,3,4,5\n")
-_text("a word", "word.xyz", GOOD + b"1,2,three,4,5,6\n")
-_text("colour 300", "colour.xyz", GOOD + b"1,2,3,300,4,5\n")
-_text("five values", "five.xyz", b"1 2 3 4 5\n" * 3)
-_text("two values", "two.xyz", b"1 2\n" * 3)
+_text("latin-1 bytes", "latin1.xyz", GOOD + "1,2,3é\n".encode("latin-1"), line=9)
+_text("mixed delimiters", "mixed.csv", GOOD + b"1 2 3 4 5 6\n", line=9)
+_text("a short line", "short.xyz", GOOD + b"1,2,3,4\n" + GOOD, line=9)
+_text("NaN coordinate", "nan.xyz", GOOD + b"nan,1,2,3,4,5\n", line=9)
+_text("infinite coordinate", "inf.xyz", GOOD + b"1,inf,2,3,4,5\n", line=9)
+_text("a word", "word.xyz", GOOD + b"1,2,three,4,5,6\n", line=9)
+_text("colour 300", "colour.xyz", GOOD + b"1,2,3,300,4,5\n", line=9)
+_text("five values", "five.xyz", b"1 2 3 4 5\n" * 3, line=1)
+_text("two values", "two.xyz", b"1 2\n" * 3, line=1)
 _text("header only", "header.csv", b"x,y,z,r,g,b\n")
-_text("prose", "prose.txt", b"hello there\nthis is not a cloud\n")
+_text("prose", "prose.txt", b"hello there\nthis is not a cloud\n", line=2)
 _text("label 1.5", "label.csv", b"x,y,z,label\n1,2,3,1.5\n")
 _text("label 70000", "label_big.csv", b"x,y,z,label\n1,2,3,70000\n")
-_text("huge number", "huge.xyz", b"1e999,2,3\n4,5,6\n")
-_text("missing coordinates", "gap.csv", b"1,,3\n4,5,6\n")
+_text("huge number", "huge.xyz", b"1e999,2,3\n4,5,6\n", line=1)
+_text("missing coordinates", "gap.csv", b"1,,3\n4,5,6\n", line=1)
 
 
 # ---- PLY -----------------------------------------------------------------------------------
@@ -137,8 +143,8 @@ def ply_header(count: int | str, fmt: str = "binary_little_endian", props: str =
 XYZ_F4 = np.arange(30, dtype="<f4").tobytes()
 
 
-def _ply(name: str, filename: str, data: bytes) -> None:
-    case("ply", name)(lambda d, b: info_case("ply", d / filename, data))
+def _ply(name: str, filename: str, data: bytes, line: int | None = None) -> None:
+    case("ply", name)(lambda d, b: at_line(info_case("ply", d / filename, data), line))
 
 
 _ply("not PLY", "notply.ply", b"hello world\n")
@@ -146,10 +152,10 @@ _ply("no end_header", "noend.ply", b"ply\nformat ascii 1.0\nelement vertex 1\n")
 _ply("10^12 vertices claimed", "huge.ply", ply_header(10**12) + XYZ_F4)
 _ply("10^9 ascii vertices claimed", "hugeascii.ply", ply_header(10**9, "ascii") + b"1 2 3\n")
 _ply("truncated binary", "cut.ply", ply_header(100) + XYZ_F4)
-_ply("bad ascii token", "badtoken.ply", ply_header(3, "ascii") + b"1 2 3\n1 x 3\n1 2 3\n")
-_ply("short ascii line", "shortline.ply", ply_header(3, "ascii") + b"1 2 3\n1 2\n1 2 3\n")
-_ply("unknown type", "type.ply", ply_header(1, props="property float128 x\n") + XYZ_F4)
-_ply("unknown format", "format.ply", ply_header(1, "binary_middle_endian") + XYZ_F4)
+_ply("bad ascii token", "badtoken.ply", ply_header(3, "ascii") + b"1 2 3\n1 x 3\n1 2 3\n", line=9)
+_ply("short ascii line", "shortline.ply", ply_header(3, "ascii") + b"1 2 3\n1 2\n1 2 3\n", line=9)
+_ply("unknown type", "type.ply", ply_header(1, props="property float128 x\n") + XYZ_F4, line=4)
+_ply("unknown format", "format.ply", ply_header(1, "binary_middle_endian") + XYZ_F4, line=2)
 _ply(
     "no vertex element",
     "novertex.ply",
@@ -160,11 +166,12 @@ _ply(
     "repeated property",
     "dup.ply",
     ply_header(1, props="property float x\nproperty float x\nproperty float z\n") + XYZ_F4,
+    line=5,
 )
 _ply("negative count", "negative.ply", ply_header(-5) + XYZ_F4)
-_ply("count not a number", "count.ply", ply_header("many") + XYZ_F4)
+_ply("count not a number", "count.ply", ply_header("many") + XYZ_F4, line=3)
 _ply("NaN coordinate", "nan.ply", ply_header(1) + np.array([np.nan, 1, 2], "<f4").tobytes())
-_ply("property before element", "early.ply", b"ply\nformat ascii 1.0\nproperty float x\n")
+_ply("property before element", "early.ply", b"ply\nformat ascii 1.0\nproperty float x\n", line=3)
 _ply(
     "huge face list before vertices",
     "faces.ply",
@@ -191,21 +198,21 @@ def pcd_header(points: int | str, data: str = "binary", **over: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _pcd(name: str, filename: str, data: bytes) -> None:
-    case("pcd", name)(lambda d, b: info_case("pcd", d / filename, data))
+def _pcd(name: str, filename: str, data: bytes, line: int | None = None) -> None:
+    case("pcd", name)(lambda d, b: at_line(info_case("pcd", d / filename, data), line))
 
 
 _pcd("no DATA line", "nodata.pcd", b"VERSION 0.7\nFIELDS x y z\n")
-_pcd("unknown encoding", "enc.pcd", pcd_header(1, "zip") + XYZ_F4)
+_pcd("unknown encoding", "enc.pcd", pcd_header(1, "zip") + XYZ_F4, line=9)
 _pcd("10^12 points claimed", "huge.pcd", pcd_header(10**12) + XYZ_F4)
 _pcd("10^9 ascii points claimed", "hugeascii.pcd", pcd_header(10**9, "ascii") + b"1 2 3\n")
 _pcd("truncated binary", "cut.pcd", pcd_header(100) + XYZ_F4)
-_pcd("bad ascii token", "badtoken.pcd", pcd_header(3, "ascii") + b"1 2 3\n1 x 3\n1 2 3\n")
+_pcd("bad ascii token", "badtoken.pcd", pcd_header(3, "ascii") + b"1 2 3\n1 x 3\n1 2 3\n", line=11)
 _pcd("no x field", "nox.pcd", pcd_header(1, FIELDS="a y z") + XYZ_F4)
-_pcd("SIZE shorter than FIELDS", "size.pcd", pcd_header(1, SIZE="4 4") + XYZ_F4)
-_pcd("unknown TYPE", "type.pcd", pcd_header(1, TYPE="F F Q") + XYZ_F4)
-_pcd("COUNT 3 on x", "count.pcd", pcd_header(1, COUNT="3 1 1") + XYZ_F4)
-_pcd("SIZE 3", "size3.pcd", pcd_header(1, SIZE="3 4 4") + XYZ_F4)
+_pcd("SIZE shorter than FIELDS", "size.pcd", pcd_header(1, SIZE="4 4") + XYZ_F4, line=3)
+_pcd("unknown TYPE", "type.pcd", pcd_header(1, TYPE="F F Q") + XYZ_F4, line=4)
+_pcd("COUNT 3 on x", "count.pcd", pcd_header(1, COUNT="3 1 1") + XYZ_F4, line=5)
+_pcd("SIZE 3", "size3.pcd", pcd_header(1, SIZE="3 4 4") + XYZ_F4, line=3)
 _pcd("negative POINTS", "negative.pcd", pcd_header(-4) + XYZ_F4)
 _pcd(
     "compressed size mismatch",
@@ -222,7 +229,9 @@ _pcd(
     "lzfbad.pcd",
     pcd_header(2, "binary_compressed") + struct.pack("<II", 4, 24) + b"\xff\xff\xff\xff",
 )
-_pcd("unknown keyword", "keyword.pcd", b"VERSION 0.7\nCOLOUR red\n" + pcd_header(1) + XYZ_F4)
+_pcd(
+    "unknown keyword", "keyword.pcd", b"VERSION 0.7\nCOLOUR red\n" + pcd_header(1) + XYZ_F4, line=2
+)
 
 
 if __name__ == "__main__":
