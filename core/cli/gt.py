@@ -385,7 +385,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         )
     with atomic_outputs(outputs) as temps:  # both files or neither
         write_labels(temps[0], fetched.labels_sample)
-        if args.full:
+        if args.full and fetched.labels_full is not None:
             write_labels(temps[1], fetched.labels_full)
     n = len(fetched.labels_sample)
     print(f"{n:,} labels ({fetched.n_unlabeled:,} unlabeled) written to {args.output}")

@@ -99,7 +99,7 @@ def absolute_xyz(xyz: np.ndarray, offset: np.ndarray) -> np.ndarray:
 
 
 def check_claim(
-    path: str | Path, claimed: int, what: str, least_bytes: float, available: int
+    path: str | Path, claimed: int, what: str, least_bytes: float, available: float
 ) -> None:
     """Refuse a header that claims more than the file can hold, before allocating for it.
 
