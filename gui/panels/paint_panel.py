@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.classes import UNLABELED_COLOR, LabelClass
 from core.cloud import UNLABELED
 from gui.panels.review_classes import ClassListEditor
+from gui.panels.review_queue_box import ReviewQueueBox
 from gui.session import Session
 from gui.tools import TOOL_TITLES
 
@@ -56,6 +57,8 @@ class PaintPanel(QWidget):
         layout.addWidget(erase)
         layout.addWidget(self._options_box())
         layout.addWidget(self._history_box())
+        self.review = ReviewQueueBox(session, viewport, self)
+        layout.addWidget(self.review)
         self.figures = QLabel(self)
         self.figures.setWordWrap(True)
         layout.addWidget(self.figures)
