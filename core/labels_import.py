@@ -235,7 +235,12 @@ def classes_from_label_config(config: dict[str, Any]) -> list[LabelClass]:
 
     Ground Truth stores the position in that list per point, so ids count from 0.
     """
-    names = [str(item.get("label", f"class {i}")) for i, item in enumerate(config["labels"])]
+    labels = config.get("labels")
+    if not isinstance(labels, list) or not all(isinstance(item, dict) for item in labels):
+        raise InputError(
+            'must be a list of {"label": NAME} entries; fix the label config.', field="labels"
+        )
+    names = [str(item.get("label", f"class {i}")) for i, item in enumerate(labels)]
     return [LabelClass(i, name, default_color(i)) for i, name in enumerate(names)]
 
 
@@ -267,9 +272,14 @@ def _classes_from_json_object(data: Any, path: Path) -> list[LabelClass]:
         return read_classes(path)
     if isinstance(data, dict):
         if isinstance(data.get("labels"), list):
-            return classes_from_label_config(data)
+            try:
+                return classes_from_label_config(data)
+            except InputError as exc:
+                raise InputError(exc.message, path, field="labels") from exc
         if isinstance(data.get("color-map"), dict):
-            return classes_from_color_map(data["color-map"])
+            from core.groundtruth.output import check_color_map
+
+            return classes_from_color_map(check_color_map(data["color-map"], path) or {})
         if isinstance(data.get("classes"), list):
             return [_class_from_dict(d, i, path) for i, d in enumerate(data["classes"])]
         if data and all(str(k).isdigit() and isinstance(v, dict) for k, v in data.items()):

@@ -58,3 +58,31 @@ def test_every_hostile_file_shows_the_cli_sentence_and_keeps_the_work(
         state = main_window.session.state
         assert state.cloud is cloud and state.sample is sample, case.name
         assert state.labels_sample is labels, case.name
+
+
+HOSTILE_CLASS_LISTS = {
+    "config_list.json": {"labels": ["floor", "wall"]},
+    "colour_map_string.json": {"color-map": {"0": "floor"}},
+    "numbers.json": [1, 2],
+    "bad_id.json": {"classes": [{"id": "x", "name": "floor"}]},
+    "not_json.json": "{oops",
+    "words.txt": "floor\nwall\n",
+    "manifest.manifest": "[1]\n",
+}
+
+
+def test_hostile_class_lists_show_a_sentence_and_keep_the_classes(main_window, dialogs, tmp_path):
+    import json
+
+    from core.classes import make_classes
+
+    main_window.session.set_classes(make_classes(["floor", "wall"]))
+    before = list(main_window.session.state.classes)
+    for name, content in HOSTILE_CLASS_LISTS.items():
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        dialogs.clear()
+        main_window.panels["Labels"].source.load_classes(str(path))
+        assert len(dialogs) == 1 and dialogs[0][1].startswith(name), (name, dialogs)
+        assert "; " in dialogs[0][1], dialogs[0][1]
+        assert main_window.session.state.classes == before, name
