@@ -103,3 +103,56 @@ def test_fuzzed_real_scans(tmp_path, data_dir):
             path.write_bytes(data)
             check_outcome(path, len(data))
             path.unlink()
+
+
+def _label_files(folder: Path) -> list[tuple[Path, object]]:
+    """Valid label, map and Ground Truth files, each with the function that reads it."""
+    import json
+    import zlib
+
+    from core.groundtruth.labelconfig import read_label_config
+    from core.groundtruth.record import load_record
+    from core.index_map import load_index_map
+    from core.labels_import import read_sample_labels
+
+    labels = np.arange(300) % 7
+    files = {
+        "labels.txt": ("".join(f"{v}\n" for v in labels)).encode(),
+        "labels.zlib": zlib.compress(labels.astype(np.uint8).tobytes()),
+        "out.manifest": json.dumps(
+            {"source-ref": "s3://b/f", "j-ref": "labels.zlib",
+             "j-ref-metadata": {"color-map": {"0": {"class-name": "a"}}}}
+        ).encode() + b"\n",
+        "frame.gt.json": json.dumps(
+            {"frame_path": "f.bin", "frame_format": "binary/xyzrgb", "n_points": 300,
+             "offset": [0, 0, 0], "origin": "centre", "timestamp": 1.0, "created": "x",
+             "classes": [{"id": 0, "name": "a", "color": [1, 2, 3]}]}
+        ).encode(),
+        "config.json": json.dumps({"labels": [{"label": "a"}, {"label": "b"}]}).encode(),
+    }  # fmt: skip
+    np.save(folder / "map.npy", labels.astype(np.int32))
+    readers = {
+        "labels.txt": lambda p: read_sample_labels(p, 300),
+        "labels.zlib": lambda p: read_sample_labels(p, 300),
+        "out.manifest": lambda p: read_sample_labels(p, 300),
+        "frame.gt.json": load_record,
+        "config.json": read_label_config,
+    }
+    out: list[tuple[Path, object]] = [(folder / "map.npy", load_index_map)]
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        out.append((folder / name, readers[name]))
+    return out
+
+
+def test_fuzzed_label_map_and_ground_truth_files_read_or_give_one_sentence(tmp_path):
+    rng = np.random.default_rng(11)
+    for source, reader in _label_files(tmp_path):
+        original = source.read_bytes()
+        for data in mutants(original, rng, 30):
+            source.write_bytes(data)
+            try:
+                reader(source)  # type: ignore[operator]
+            except InputError as exc:
+                assert "\n" not in str(exc) and "; " in str(exc), str(exc)
+        source.write_bytes(original)

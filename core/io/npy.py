@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -29,33 +30,63 @@ def load_npy(path: str | Path, what: str = "array", mmap: bool = True) -> np.nda
         header says; the message says what `what` must be instead.
     """
     path = Path(path)
+    remedy = f"give the {what} as a plain numeric array saved by numpy or DenseLabel."
     try:
         with path.open("rb") as handle:
-            magic = handle.read(len(_MAGIC))
+            if handle.read(len(_MAGIC)) != _MAGIC:
+                raise InputError(
+                    f"this is not a readable .npy file (it does not start with the .npy "
+                    f"signature); {remedy}",
+                    path,
+                )
+            _check_header(handle, path, remedy)
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
-    if magic != _MAGIC:
-        raise InputError(
-            f"this is not a readable .npy file (it does not start with the .npy signature); "
-            f"give the "
-            f"{what} as a .npy saved by numpy or DenseLabel.",
-            path,
-        )
     try:
         array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except (OSError, ValueError) as exc:
         problem = "is cut short" if "length" in str(exc) or "read" in str(exc) else "is not plain"
         if "object" in str(exc).lower() or "pickle" in str(exc).lower():
             problem = "holds Python objects (pickled data), which DenseLabel never loads"
-        raise InputError(
-            f"the .npy file {problem} ({exc}); give the {what} as a plain numeric array.", path
-        ) from exc
+        raise InputError(f"the .npy file {problem} ({exc}); {remedy}", path) from exc
     if array.dtype.kind not in "biuf" or array.dtype.names is not None:
         raise InputError(
             f"the .npy array holds {array.dtype} values; give the {what} as plain numbers.",
             path,
         )
     return array
+
+
+def _check_header(handle, path: Path, remedy: str) -> None:
+    """Parse the header ourselves: a damaged one is one sentence, and the data it announces
+    must fit in the file before numpy allocates anything for it."""
+    handle.seek(0)
+    try:
+        version = np.lib.format.read_magic(handle)
+        read = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, _, dtype = read(handle, max_header_size=10_000)
+    except Exception as exc:  # noqa: BLE001  ast/tokenize/dtype errors of a damaged header
+        raise InputError(
+            f"the .npy header is damaged ({type(exc).__name__}); {remedy}", path
+        ) from None
+    if dtype.hasobject:
+        raise InputError(
+            f"the .npy file holds Python objects (pickled data), which DenseLabel never loads; "
+            f"{remedy}",
+            path,
+        )
+    needed = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    available = os.fstat(handle.fileno()).st_size - handle.tell()
+    if needed > available:
+        raise InputError(
+            f"the .npy header announces {shape} {dtype} values ({needed:,} bytes) but only "
+            f"{available:,} bytes follow; the file is cut short, {remedy}",
+            path,
+        )
 
 
 def _load(path: Path) -> np.ndarray:
