@@ -18,6 +18,7 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -78,6 +79,11 @@ def _run_gui(args: argparse.Namespace) -> int:
     # Imported here only: importing core must never load Qt (tests/test_core_has_no_qt.py).
     app = importlib.import_module("gui.app")
     argv = ([args.file] if args.file else []) + (["--sample"] if args.sample else [])
+    # The window handles its own closing (unsaved work, recovery): not the command's
+    # "stop at once", so it gets Python's usual signal behaviour, as denselabel-gui does.
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return int(app.main(argv) or 0)
 
 
