@@ -29,6 +29,23 @@ def record_path(map_path: str | Path) -> Path:
     return Path(map_path).with_suffix(".json")
 
 
+def check_record_free(map_path: str | Path) -> None:
+    """Refuse to replace a ``MAP.json`` that is not an index map record (someone's file)."""
+    path = record_path(map_path)
+    if not path.is_file():
+        return
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8")).get("kind")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        kind = None
+    if kind != RECORD_KIND:
+        raise InputError(
+            f"the index map's record would replace {path.name}, which is another file; move "
+            "it or give the map another name.",
+            path,
+        )
+
+
 def sample_hash(sample: PointCloud) -> str:
     """SHA-256 of the sample's coordinates as the file gives them (offset added back)."""
     xyz = np.ascontiguousarray(np.asarray(sample.xyz, np.float64) + sample.offset)

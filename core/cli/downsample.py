@@ -69,9 +69,10 @@ def check_arguments(args: argparse.Namespace) -> None:
     refuse_overwriting_inputs(args.output, [args.file])
     if args.map is not None:
         from core.atomic import check_outputs
-        from core.index_map import record_path
+        from core.index_map import check_record_free, record_path
 
         check_outputs([args.output, args.map, record_path(args.map)], [args.file])
+        check_record_free(args.map)
     _check_output_extension(args.output)
 
 

@@ -20,7 +20,7 @@ from core.cloud import PointCloud
 from core.errors import InputError
 from core.groundtruth.labelconfig import check_classes, label_config
 from core.groundtruth.record import JobRecord, record_path_for, save_record
-from core.index_map import make_record, record_path, save_map
+from core.index_map import check_record_free, make_record, record_path, save_map
 from core.index_map import save_record as save_map_record
 from core.progress import CancelFn, ProgressFn, chunked, report, sub_progress
 
@@ -193,6 +193,7 @@ def export_frame(
     if index_map is not None:
         map_path = out_dir / f"{name}.index_map.npy"
         outputs += [map_path, record_path(map_path)]
+        check_record_free(map_path)
     # All files of the export or none: a failure or Ctrl-C keeps an earlier export whole.
     with atomic_outputs(outputs, [sample_path, *inputs]) as temps:
         shift = np.asarray(rec.offset) - sample.offset

@@ -247,6 +247,13 @@ def _dotdot(d: Path, b: dict[str, Path]) -> Case:
     return Case("output", "", argv, b["sample_labels"].name)
 
 
+@case("output", "the map's record would replace someone's file")
+def _record_taken(d: Path, b: dict[str, Path]) -> Case:
+    (d / "m.json").write_text('{"my": "settings"}')
+    extra = ["--voxel-size", "0.5", "--map", str(d / "m.npy")]
+    return Case("output", "", downsample(b, d / "s.xyz", *extra), "m.json")
+
+
 @case("output", "sample and map are one file")
 def _same_outputs(d: Path, b: dict[str, Path]) -> Case:
     extra = ["--voxel-size", "0.5", "--map", str(d / "s.npy")]
