@@ -115,6 +115,10 @@ def layer_colors(
         visible = coloring.visible_mask(labels, display.hidden_classes, display.show_unlabeled)
     elif color_by == "errors" and labels is not None and truth is not None:
         colors = coloring.error_colors(labels, truth)
+    elif color_by == "errors" and labels is not None:
+        # Errors are counted on the full cloud's known labels; the sample shows its labels.
+        colors = coloring.label_colors(labels, classes, rgb, display.blend)
+        visible = coloring.visible_mask(labels, display.hidden_classes, display.show_unlabeled)
     else:
         height = _height(source.drawn_xyz(), rotation)
         height_range = coloring.robust_range(height)
@@ -133,15 +137,21 @@ def layer_text(source: LayerSource, color_by: str = "rgb") -> str:
     """Caption: title, point count, whether the view is decimated, and the colouring used
     when the cloud lacks the field asked for (e.g. RGB asked, intensity shown)."""
     n = len(source.cloud)
-    text = f"{source.title}: {human_count(n)} points"
+    # The title on a line of its own: side by side, half the window is narrow.
+    # "preview (voxel-mean, 5 cm)" -> "preview" and "voxel-mean, 5 cm" on the next line.
+    title, _, detail = source.title.partition(" (")
+    lines = [title, detail.rstrip(")")] if detail else [title]
+    lines.append(f"{human_count(n)} points")
     cloud = source.cloud
     used = coloring.fallback_color_by(
         color_by, cloud.rgb is not None, cloud.intensity is not None, source.labels is not None
     )
-    if used != color_by:
-        text += f" - no {color_by}, coloured by {used}"
+    if used == "errors" and source.truth is None:
+        lines.append("coloured by labels (errors: on the full cloud)")
+    elif used != color_by:
+        lines.append(f"no {color_by}, coloured by {used}")
     decimated = describe_decimation(source.n_drawn(), n)
-    return f"{text}\n{decimated}" if decimated else text
+    return "\n".join([*lines, decimated] if decimated else lines)
 
 
 def rows_in_tile(

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from gui.coloring import colormap_table
+
+HINT = "Open a point cloud (Ctrl+O), drop a file here,\nor try File > Open Sample Scene"
 
 Bounds = tuple[tuple[float, float, float], tuple[float, float, float]]
 
@@ -35,6 +38,7 @@ class SceneDecor:
             text.SetPosition(10, 10)
             renderer.AddViewProp(text)
             self._texts.append(text)
+        self._hint = _hint_text(plotter.renderers[0])
         self._bar = _height_bar()
         self._bar_column = 0
         self._ranges: list[tuple[float, float] | None] = [None, None]
@@ -53,6 +57,13 @@ class SceneDecor:
             # A hidden renderer gets a sliver of the window so it cannot catch mouse events.
             renderer.SetViewport(*(viewport or (0.0, 0.0, 0.0001, 0.0001)))
         self._place_bar()
+
+    def show_hint(self, on: bool) -> None:
+        """The empty view's 'open or drop a file' hint."""
+        self._hint.SetVisibility(on)
+
+    def hint_shown(self) -> bool:
+        return bool(self._hint.GetVisibility())
 
     def set_text(self, column: int, text: str) -> None:
         self._texts[column].SetInput(text)
@@ -124,6 +135,20 @@ class SceneDecor:
             ]
 
 
+def _hint_text(renderer: Any) -> vtkTextActor:
+    text = vtkTextActor()
+    text.SetInput(HINT)
+    prop = text.GetTextProperty()
+    prop.SetFontSize(18)
+    prop.SetColor(0.75, 0.75, 0.78)
+    prop.SetJustificationToCentered()
+    prop.SetVerticalJustificationToCentered()
+    text.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+    text.SetPosition(0.5, 0.5)
+    renderer.AddViewProp(text)
+    return text
+
+
 def _height_bar() -> vtkScalarBarActor:
     table = colormap_table()
     lut = vtkLookupTable()
@@ -133,12 +158,17 @@ def _height_bar() -> vtkScalarBarActor:
     lut.Build()
     bar = vtkScalarBarActor()
     bar.SetLookupTable(lut)
-    bar.SetTitle("height (m)")
     bar.SetNumberOfLabels(5)
-    bar.SetLabelFormat("%.1f")
-    bar.SetPosition(0.9, 0.25)
-    bar.SetWidth(0.07)
+    # Labels left of the bar and the unit in them: a title wider than the bar was clipped
+    # at the renderer's edge ("height (m"), most in the narrow halves of side by side.
+    bar.SetTitle("height")
+    bar.SetLabelFormat("%.1f m")
+    bar.SetTextPositionToPrecedeScalarBar()
+    bar.SetPosition(0.80, 0.25)
+    bar.SetWidth(0.18)
     bar.SetHeight(0.5)
+    bar.SetMaximumWidthInPixels(120)
+    bar.SetBarRatio(0.25)
     for prop in (bar.GetTitleTextProperty(), bar.GetLabelTextProperty()):
         prop.SetFontSize(12)
         prop.SetColor(0.9, 0.9, 0.9)
@@ -165,5 +195,43 @@ def set_camera(renderer: Any, name: str, bounds: tuple[float, ...] | None) -> No
         renderer.GetActiveCamera().OrthogonalizeViewUp()
     renderer.reset_camera(render=False, bounds=bounds)
     if bounds is not None:
-        renderer.GetActiveCamera().Zoom(1.2)  # VTK fits a bounding sphere: loose
+        fit_tightly(renderer, bounds)
     renderer.reset_camera_clipping_range()
+
+
+def fit_tightly(renderer: Any, bounds: tuple[float, ...], margin: float = 0.88) -> None:
+    """Zoom so the box `bounds` fills `margin` of the renderer's width or height.
+
+    VTK fits the bounding sphere: loose in a wide view, and a fixed zoom on top of it
+    clipped the cloud in the narrow halves of side by side. Here the box's corners are
+    projected with the renderer's own aspect, so any viewport shape fits. The margin leaves
+    room for the few points outside the robust bounds.
+    """
+    camera = renderer.GetActiveCamera()
+    renderer.ComputeAspect()
+    aspect = renderer.GetAspect()[0] / max(renderer.GetAspect()[1], 1e-9)
+    corners = np.array(
+        [[x, y, z, 1.0] for x in bounds[0:2] for y in bounds[2:4] for z in bounds[4:6]]
+    )
+    for _ in range(3):  # Zoom turns the view angle, not its tangent: converge in a few steps
+        view = _matrix(camera.GetViewTransformMatrix())
+        eye = corners @ view.T
+        depth = np.maximum(-eye[:, 2], 1e-9)
+        if camera.GetParallelProjection():
+            half_h = camera.GetParallelScale()
+            need = max(
+                np.abs(eye[:, 1]).max() / half_h, np.abs(eye[:, 0]).max() / (half_h * aspect)
+            )
+        else:
+            tan_v = np.tan(np.radians(camera.GetViewAngle()) / 2)
+            need = max(
+                (np.abs(eye[:, 1]) / depth).max() / tan_v,
+                (np.abs(eye[:, 0]) / depth).max() / (tan_v * aspect),
+            )
+        if need <= 0 or abs(need - margin) < 0.01:
+            break
+        camera.Zoom(margin / need)
+
+
+def _matrix(vtk_matrix: Any) -> np.ndarray:
+    return np.array([[vtk_matrix.GetElement(i, j) for j in range(4)] for i in range(4)])

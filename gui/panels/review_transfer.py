@@ -184,5 +184,25 @@ def _transfer(settings: TransferSettings, state: SessionState, progress, cancel)
         k=settings.k, weights=settings.weights, max_distance=settings.max_distance,
         voxel_size=voxel_size, progress=progress, cancel=cancel,
     )  # fmt: skip
-    chosen = ", ".join(f"{k}={v}" for k, v in report.items() if isinstance(v, (int, float, str)))
-    return labels, f" (auto: {chosen[:120]})" if chosen else ""
+    return labels, f"; {describe_auto(report)}" if report else ""
+
+
+def describe_auto(report: dict) -> str:
+    """What auto chose, in words (its report is for the record, not for reading)."""
+    chosen = str(report.get("chosen", ""))
+    kind, _, width = chosen.partition("-")
+    if kind == "map":
+        how = "every point took the label of its voxel's sample point"
+    elif kind == "knn5":
+        how = "points in mixed voxels took the vote of their 5 nearest sample points"
+    else:
+        where = " on the same surface" if kind == "surface" else ""
+        how = (
+            f"points in mixed voxels took the vote of nearby sample points{where}, "
+            f"weighted over about {width or '?'} voxels"
+        )
+    mixed = report.get("n_in_mixed_voxels")
+    share = ""
+    if isinstance(mixed, int) and report.get("n_points"):
+        share = f" ({100 * mixed / int(report['n_points']):.1f} % of the points)"
+    return f"auto {how}{share if kind != 'map' else ''}"

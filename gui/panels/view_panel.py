@@ -71,7 +71,14 @@ class ViewPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addStretch(1)
-        session.display_changed.connect(self.refresh)
+        for signal in (
+            session.display_changed,
+            session.cloud_changed,
+            session.sample_labels_changed,
+            session.full_labels_changed,
+            session.truth_changed,
+        ):
+            signal.connect(self.refresh)
         self.refresh()
 
     def _set(self, **changes: Any) -> None:
@@ -90,6 +97,30 @@ class ViewPanel(QWidget):
                 combo.setCurrentIndex(max(combo.findData(value), 0))
         with QSignalBlocker(self.point_size):
             self.point_size.setValue(display.point_size)
+        # Only what this cloud has: lone-star has no colour, so RGB is greyed out.
+        for key, on in available_colourings(self.session).items():
+            _enable_item(self.color_combo, key, on)
+
+
+def available_colourings(session: Session) -> dict[str, bool]:
+    """Which 'Colour by' choices the loaded cloud and labels can show."""
+    state = session.state
+    cloud = state.cloud
+    labels = state.labels_full is not None or state.truth_full is not None
+    labels = labels or state.labels_sample is not None
+    return {
+        "rgb": cloud is None or cloud.rgb is not None,
+        "intensity": cloud is None or cloud.intensity is not None,
+        "labels": labels,
+        "errors": state.labels_full is not None and state.truth_full is not None,
+    }
+
+
+def _enable_item(combo: QComboBox, key: str, enabled: bool) -> None:
+    index = combo.findData(key)
+    item = combo.model().item(index) if index >= 0 else None  # type: ignore[attr-defined]
+    if item is not None:
+        item.setEnabled(enabled)
 
 
 def _combo(items: tuple[tuple[str, str], ...], on_choice: Any) -> QComboBox:
