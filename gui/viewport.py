@@ -238,6 +238,7 @@ class Viewport(QWidget):
 
     def _refresh_full(self) -> None:
         state = self.session.state
+        self.decor.show_hint(state.cloud is None)  # an empty view says what to do
         if state.cloud is None:
             self._tile.clear()
             self.full_layer.set_points(np.zeros((0, 3)))
