@@ -45,6 +45,7 @@ from gui.status import StatusBar
 from gui.viewport import Viewport
 from gui.workers import Job, run_job
 
+MAX_DOCK_WIDTH = 340  # pixels; a wider panel scrolls sideways
 _BACKGROUNDS = ("#1e1e24", "#f4f4f4")
 _AREAS = {
     "left": Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -377,8 +378,8 @@ def _scrollable(panel: QWidget) -> QScrollArea:
     area.setWidget(panel)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # Only the height scrolls: the dock stays as wide as the panel's controls need.
+    # The dock is as wide as the panel's controls need, up to a cap beyond which the panel
+    # scrolls sideways too: on a small screen the view must keep most of the width.
     bar = area.verticalScrollBar().sizeHint().width()
-    area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
+    area.setMinimumWidth(min(panel.minimumSizeHint().width() + bar, MAX_DOCK_WIDTH))
     return area
