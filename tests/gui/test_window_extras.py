@@ -65,6 +65,8 @@ def test_display_changes_with_a_tile_do_not_search_the_cloud_again(room, monkeyp
     room._set_display(tile=(lo, (3.0, 3.0, 4.0)))
     assert len(calls) == 2
     room.session.set_cloud(make_scene(200_000, seed=4), None)
+    assert room.session.state.display.tile is None  # a new cloud starts without the old tile
+    room._set_display(tile=(lo, (3.0, 3.0, 4.0)))
     assert len(calls) == 3
 
 
