@@ -38,6 +38,9 @@ class ScreenIndex:
     depth : (height, width) float64
         Nearest depth per pixel (hidden classes left out).
     point_size : float
+    tile_of : (N,) int32
+        Each point's tile, -1 outside the view: big strokes scan it in point order, which
+        reads the points sequentially instead of jumping tile by tile.
     """
 
     camera: Camera
@@ -46,10 +49,23 @@ class ScreenIndex:
     tiles_x: int
     depth: np.ndarray
     point_size: float
+    tile_of: np.ndarray
 
     @property
     def nbytes(self) -> int:
-        return self.order.nbytes + self.tile_start.nbytes + self.depth.nbytes
+        arrays = (self.order, self.tile_start, self.depth, self.tile_of)
+        return sum(a.nbytes for a in arrays)
+
+    def tiles_in(self, box: np.ndarray) -> np.ndarray:
+        """(T,) bool: the tiles covering screen box (x0, y0, x1, y1)."""
+        tiles_y = (len(self.tile_start) - 1) // self.tiles_x
+        inside = np.zeros((tiles_y, self.tiles_x), np.bool_)
+        w, h = self.camera.width, self.camera.height
+        if not (box[2] < 0 or box[0] > w or box[3] < 0 or box[1] > h):
+            tx0, tx1 = (int(np.clip(np.floor(v / TILE), 0, self.tiles_x - 1)) for v in box[[0, 2]])
+            ty0, ty1 = (int(np.clip(np.floor(v / TILE), 0, tiles_y - 1)) for v in box[[1, 3]])
+            inside[ty0 : ty1 + 1, tx0 : tx1 + 1] = True
+        return inside.ravel()
 
     def candidates(self, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends) into `order` of the tiles covering screen box (x0, y0, x1, y1)."""
@@ -148,4 +164,4 @@ def build_screen_index(
     order, start = _counting_sort(tile_of, tiles_x * tiles_y)
     report(progress, 1.0, "view indexed")
     depth = buffers.min(axis=0) if threads > 1 else buffers[0]
-    return ScreenIndex(camera, order, start, tiles_x, depth, float(point_size))
+    return ScreenIndex(camera, order, start, tiles_x, depth, float(point_size), tile_of)

@@ -120,6 +120,34 @@ def _select(xyz, labels, table, p, kind, items, row_start, row_items, box, buffe
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
+def _select_in_tiles(
+    tile_of,
+    inside,
+    xyz,
+    labels,
+    table,
+    p,
+    kind,
+    items,
+    row_start,
+    row_items,
+    box,
+    buffer,
+    tol,
+    mask,
+):  # pragma: no cover - compiled
+    for i in numba.prange(xyz.shape[0]):
+        t = tile_of[i]
+        mask[i] = (
+            t >= 0
+            and inside[t]
+            and _chosen(
+                i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
+            )
+        )
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _select_tiles(
     order,
     starts,
@@ -197,23 +225,12 @@ def select_points(
         c = compiled
         starts, ends = index.candidates(c.box)
         mask = np.zeros(len(xyz), np.bool_)
-        _select_tiles(
-            index.order,
-            starts,
-            ends,
-            xyz,
-            labels,
-            table,
-            camera.params(),
-            c.kind,
-            c.items,
-            c.row_start,
-            c.row_items,
-            c.box,
-            buffer,
-            float(modifiers.tolerance),
-            mask,
-        )
+        args = (xyz, labels, table, camera.params(), c.kind, c.items, c.row_start, c.row_items,
+                c.box, buffer, float(modifiers.tolerance), mask)  # fmt: skip
+        if int(np.sum(ends - starts)) < len(xyz) // 50:
+            _select_tiles(index.order, starts, ends, *args)  # few points: visit just those
+        else:
+            _select_in_tiles(index.tile_of, index.tiles_in(c.box), *args)  # in point order
         return np.flatnonzero(mask).astype(np.int32)
     if modifiers.visible_only:
         buffer = (
