@@ -196,6 +196,9 @@ _NONE = -3
 _R = 2
 #: A hard cell is split into _SPLIT^3 smaller boxes: their voters are fewer, so purer.
 _SPLIT = 2
+#: Blocks of fewer points than this many per neighbour are scanned whole: pruning them
+#: costs more than it saves (27 points a block on the independent room at 1M).
+_PRUNE_ABOVE = 16
 
 
 def make_rule(h: float, k: int, max_d2: float) -> tuple[int, float, float]:
@@ -334,9 +337,12 @@ def _sub_verdict(m, bx, by, bz, bc, codes, box, size, h, k, max_d2):  # pragma: 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def vote_by_cells(
-    queries, rows, group_cell, group_start, grid, rule, distance, out
+    queries, group_cell, group_start, grid, rule, distance, out
 ):  # pragma: no cover - compiled
-    """Class code of each query in the groups given (see module docstring); FAR marks give-ups.
+    """Class code of each query (sorted by cell, see `sort_by_cell`); FAR marks give-ups.
+
+    Group ``g`` holds ``queries[group_start[g]:group_start[g + 1]]``, all in cell
+    ``group_cell[g]``; ``group_start[0]`` is 0.
 
     A cell whose vote is certain for every point in it costs no search; a cell with
     several queries is split into _SPLIT^3 boxes, decided alike.
@@ -371,7 +377,7 @@ def vote_by_cells(
                 wins += v != _HARD
                 if v != _HARD:
                     for j in range(first, last):
-                        out[rows[j]] = v if v >= 0 else NONE
+                        out[j] = v if v >= 0 else NONE
                     continue
             need = _block_size(cell, starts, dims)
             if need > size:
@@ -379,19 +385,21 @@ def vote_by_cells(
                 bx, by, bz = np.empty(size), np.empty(size), np.empty(size)
                 far, bc = np.empty(size), np.empty(size, np.int64)
             m, _, _, _ = _gather(cell, pts, codes, starts, dims, bx, by, bz, bc)
-            m, limit2, v = _prune(m, bx, by, bz, bc, codes, low, h, k, max_d2, far)
+            limit2, v = np.inf, _HARD
+            if m >= _PRUNE_ABOVE * k:
+                m, limit2, v = _prune(m, bx, by, bz, bc, codes, low, h, k, max_d2, far)
             if v == _UNKNOWN:
                 # One class nearby, but farther voters may exist: the wide test decides.
                 v = _HARD if tried else _box_verdict(grid, rule, cx, cy, cz, low, h, bound, unused)
             if v != _HARD:
                 for j in range(first, last):
-                    out[rows[j]] = v if v >= 0 else NONE
+                    out[j] = v if v >= 0 else NONE
                 continue
             split = last - first >= _SPLIT**3
             parts[:] = _UNKNOWN
             step = h / _SPLIT
             for j in range(first, last):
-                q = rows[j]
+                q = j
                 if split:
                     part = 0
                     for a in range(3):
