@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from core.project import PROJECT_SUFFIX, Project, check_source, fingerprint_file
@@ -55,6 +55,8 @@ class ProjectController(QObject):
             self.session.truth_changed,
         ):
             signal.connect(self.note_change)
+        # Painting changes the label arrays in place and says so only here.
+        self.session.labeling.painted.connect(lambda *_: self.note_change())
 
     # -- state ------------------------------------------------------------------------
     def is_dirty(self) -> bool:
@@ -136,8 +138,8 @@ class ProjectController(QObject):
             self.update_title()
             self.session.message.emit(f"Saved {path}")
             self.saved.emit(path)
-            if self._close_after_save:
-                self.window.close()
+            if self._close_after_save:  # once this job has ended (not still 'running')
+                QTimer.singleShot(0, self.window.close)
 
         def failed(sentence: str) -> None:
             self._close_after_save = False

@@ -52,10 +52,11 @@ def snapshot(
     """The session as a `Project` (see the module note on copies)."""
     cloud = state.cloud
     copy = lambda a: None if a is None else a.copy()  # noqa: E731
-    origin = getattr(state, "label_origin", None)  # once the session keeps origins itself
+    origin = state.label_origin  # kept by painting (gui/labeling_state.py)
     if origin is None and state.labels_full is extras.labels_full_seen:
         origin = extras.label_origin
-    history = getattr(state, "edit_history", None) or extras.edit_history
+    # Reading the mapping flattens the edit logs into new arrays (not views of live ones).
+    history = dict(state.edit_history or {}) or extras.edit_history
     return Project(
         source_path=state.path,
         source_fingerprint=extras.source_fingerprint,
@@ -70,7 +71,7 @@ def snapshot(
         labels_sample=copy(state.labels_sample),
         labels_full=copy(state.labels_full),
         label_origin=copy(origin),
-        edit_history=dict(history),
+        edit_history=history,
         transfer=asdict(state.transfer),
         truth_full=state.truth_full,
         groundtruth_job=extras.groundtruth_job,
@@ -125,6 +126,10 @@ def apply(session: Session, project: Project, cloud: PointCloud, source: str | N
     session.set_full_labels(project.labels_full)
     session.set_truth(project.truth_full)
     session.set_display(_display_of(project.display))
+    # Last: yesterday's strokes can be undone, over the labels now in the session.
+    labeling = getattr(session, "labeling", None)
+    if labeling is not None:
+        labeling.restore_history(project.edit_history, project.label_origin)
     return Extras(
         source_fingerprint=project.source_fingerprint,
         label_origin=project.label_origin,

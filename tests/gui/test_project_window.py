@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from core.project import ORIGIN_HAND
 from tests.gui.conftest import wait_for_job, wait_for_preview
 
 Button = QMessageBox.StandardButton
@@ -47,6 +48,8 @@ def open_and_label(qtbot, window, path: Path) -> None:
         DisplaySettings(show="side-by-side", color_by="labels", point_size=4.0,
                         hidden_classes=frozenset({2}), blend=0.25)
     )  # fmt: skip
+    session.labeling.paint("sample", np.arange(0, 50), 2)  # hand-set labels, undoable
+    session.labeling.paint("full", np.arange(100, 400), 3)
     window.viewport.camera_preset("top")
     camera = window.viewport.plotter.renderers[0].GetActiveCamera()
     camera.Azimuth(17.0)
@@ -72,6 +75,7 @@ def state_arrays(state) -> dict[str, np.ndarray]:
         "index_map": state.index_map,
         "labels_sample": state.labels_sample,
         "labels_full": state.labels_full,
+        "label_origin": state.label_origin,
         "cloud_xyz": state.cloud.xyz,
         "cloud_rgb": state.cloud.rgb,
     }
@@ -113,6 +117,14 @@ def test_a_saved_project_reopens_identical(qtbot, main_window, scan, tmp_path, c
     assert np.abs(screen_points(window, probes) - pixels).max() < 1.0
     assert not window.isWindowModified()
     assert window.windowTitle().startswith("tabletop.dlproj")
+    # The strokes come back undoable: undoing the last one gives the carried labels back.
+    assert (state.label_origin[100:400] == ORIGIN_HAND).all()
+    assert window.session.labeling.undo_stack.count() == 2
+    window.session.labeling.undo_stack.undo()
+    carried = state.labels_sample[state.index_map]
+    np.testing.assert_array_equal(state.labels_full[100:400], carried[100:400])
+    assert (state.label_origin[100:400] != ORIGIN_HAND).all()
+    assert window.isWindowModified()
 
     # The same file finishes in a script: the CLI exports the labels the window made.
     from core.cli import main

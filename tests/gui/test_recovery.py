@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def check():
     dump(window.session, os.environ["DL_OUT"])
     with open(os.environ["DL_TITLE"], "w") as handle:
         handle.write(window.windowTitle() + ("*" if window.isWindowModified() else ""))
-    window.projects.saved.connect(lambda _: window.close())
+    window.projects.saved.connect(lambda _: QTimer.singleShot(0, window.close))
     window.projects.save_to(os.environ["DL_PROJECT"])
 
 QTimer.singleShot(100, check)
@@ -149,7 +150,12 @@ def test_a_killed_session_is_restored(tmp_path, data_dir):
         tmp_path, "check_restored", CHECK_RESTORED, "--recover", "restore",
         DL_OUT=str(after), DL_TITLE=str(title), DL_PROJECT=str(project),
     )  # fmt: skip
-    assert second.wait(180) == 0, (tmp_path / "check_restored.log").read_text()[-3000:]
+    try:
+        status = second.wait(180)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        status = second.wait(30)
+    assert status == 0, (tmp_path / "check_restored.log").read_text()[-3000:]
 
     was, now = np.load(before), np.load(after)
     for name in was.files:
@@ -192,3 +198,56 @@ def test_a_dead_session_is_found_and_a_live_one_is_not(main_window, tmp_path):
     assert recovery.offer("discard") is None
     assert not (recovery.folder / f"session-{dead.pid}.json").exists()
     assert (recovery.folder / f"session-{os.getppid()}.json").exists()
+
+
+def test_the_offer_shows_the_question_and_restores(qtbot, main_window, data_dir, monkeypatch):
+    """The 'ask' path in-process: a leftover of a dead session, answered Restore."""
+    import gui.recovery as recovery_module
+    from tests.gui.conftest import wait_for_job
+    from tests.gui.test_project_window import open_and_label
+
+    window = main_window
+    open_and_label(qtbot, window, data_dir / "test55.xyz")
+    labels = window.session.state.labels_full.copy()
+    recovery = window.projects.recovery
+    wait_for_job(qtbot, recovery.autosave())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    record = json.loads(recovery.pointer.read_text())
+    copy = recovery.folder / f"session-{dead.pid}.dlproj"  # as if a killed window wrote it
+    shutil.copy(record["recovery"], copy)
+    record.update(pid=dead.pid, recovery=str(copy))
+    (recovery.folder / f"session-{dead.pid}.json").write_text(json.dumps(record))
+    wait_for_job(qtbot, window.open_sample_scene())  # the crash lost the session
+    shown: list[str] = []
+
+    class AnsweringBox:
+        ButtonRole = recovery_module.QMessageBox.ButtonRole
+
+        def __init__(self, parent):
+            self.buttons: list[str] = []
+
+        def setWindowTitle(self, title):  # noqa: N802 - Qt's name
+            shown.append(title)
+
+        def setText(self, text):  # noqa: N802 - Qt's name
+            shown.append(text)
+
+        def addButton(self, text, role):  # noqa: N802 - Qt's name
+            self.buttons.append(text)
+            return text
+
+        def exec(self):
+            return 0
+
+        def clickedButton(self):  # noqa: N802 - Qt's name
+            return "Restore"
+
+    monkeypatch.setattr(recovery_module, "QMessageBox", AnsweringBox)
+    with qtbot.waitSignal(window.projects.opened, timeout=60_000):
+        recovery.offer("ask")
+    assert shown[0] == "Recover unsaved work"
+    assert "test55.xyz (175,178 points)" in shown[1] and "saved at" in shown[1]
+    np.testing.assert_array_equal(window.session.state.labels_full, labels)
+    assert window.isWindowModified()
+    qtbot.waitUntil(lambda: not copy.exists(), timeout=30_000)  # adopted, then replaced
