@@ -67,7 +67,7 @@ def bench_one(n: int, include_cloud: bool, folder: Path) -> list[list[str]]:
     project = make_project(n, include_cloud)
     ours, theirs = folder / "room.dlproj", folder / "room.npz"
     arrays = plain_arrays(project)
-    ref_save = measure(lambda: np.savez(theirs, **arrays), repeat=2)
+    ref_save = measure(lambda: np.savez(theirs, **arrays), repeat=2)  # type: ignore[arg-type]
     our_save = measure(lambda: save_project(ours, project), repeat=2)
     ref_open = measure(lambda: dict(np.load(theirs)), repeat=2)
     our_open = measure(lambda: load_project(ours), repeat=2)
