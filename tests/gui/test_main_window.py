@@ -34,7 +34,9 @@ def test_rotation_slider_turns_the_view_not_the_data(qtbot, brighton):
     camera = brighton.viewport.plotter.renderers[0].GetActiveCamera()
     focal = np.asarray(camera.GetFocalPoint())
     panel = brighton.panels["Orient"]
-    panel.sliders["z"].setValue(450)  # tenths of a degree
+    from gui.panels.orient_panel import degrees_to_slider
+
+    panel.sliders["z"].setValue(degrees_to_slider(45.0))  # cubic: fine near 0
     assert brighton.session.state.rotation.z == pytest.approx(45.0)
     assert panel.spins["z"].value() == pytest.approx(45.0)
     matrix = np.asarray(brighton.viewport.full_layer.actor.user_matrix)
