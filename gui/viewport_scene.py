@@ -96,7 +96,11 @@ class SceneDecor:
             b = box.bounds
             on_bounds(((b[0], b[2], b[4]), (b[1], b[3], b[5])))
 
-        bounds = self._plotter.renderer.ComputeVisiblePropBounds()
+        b = self._plotter.renderer.ComputeVisiblePropBounds()
+        # Start inside the view (the middle half in x and y): the whole cloud's box sat
+        # outside the screen on a zoomed-in view, with handles nobody could reach.
+        pad_x, pad_y = (b[1] - b[0]) / 4, (b[3] - b[2]) / 4
+        bounds = (b[0] + pad_x, b[1] - pad_x, b[2] + pad_y, b[3] - pad_y, b[4], b[5])
         self._plotter.add_box_widget(
             changed, bounds=bounds, rotation_enabled=False, interaction_event="end"
         )

@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
 from core.classes import UNLABELED_COLOR, LabelClass, classes_for
 from core.cloud import UNLABELED
 from core.report import label_counts
-from gui.panels.review_common import labels_to_show, read_only_item, swatch
+from gui.panels.review_common import (
+    full_cloud_in_view,
+    labels_to_show,
+    read_only_item,
+    swatch,
+    tile_mask,
+)
+from gui.panels.review_tile_box import TileBoxDialog, middle_of
 from gui.session import Session
 
 SHOW_CHOICES = {"full": "Full cloud", "sample": "Sample", "side-by-side": "Side by side"}
@@ -41,7 +48,8 @@ class LegendWidget(QWidget):
         self.viewport = viewport
         # (the labels array counted, its counts): the array itself, compared with `is`, since
         # an id can be reused by a new array once the old one is freed.
-        self._counts_for: tuple[np.ndarray, dict[int, int]] | None = None
+        # The labels counted, the tile and rotation they were counted in, and the counts.
+        self._counts_for: tuple[np.ndarray, object, dict[int, int]] | None = None
         self.caption = QLabel(self)
         self.table = QTableWidget(0, 2, self)
         self.table.setHorizontalHeaderLabels(["class", "points"])
@@ -88,8 +96,12 @@ class LegendWidget(QWidget):
         self.tile_button.toggled.connect(self._toggle_tile_box)
         self.clear_tile_button = QPushButton("Whole cloud", self)
         self.clear_tile_button.clicked.connect(self.clear_tile)
+        self.tile_numbers_button = QPushButton("Numbers…", self)
+        self.tile_numbers_button.setToolTip("Type the tile's corners in metres")
+        self.tile_numbers_button.clicked.connect(self.enter_tile)
         tile_row = QHBoxLayout()
         tile_row.addWidget(self.tile_button)
+        tile_row.addWidget(self.tile_numbers_button)
         tile_row.addWidget(self.clear_tile_button)
         self.controls = QFormLayout()
         self.controls.addRow("Colour by", self.color_by)
@@ -100,13 +112,27 @@ class LegendWidget(QWidget):
     # -- follow the session -------------------------------------------------------------
     def counts(self) -> dict[int, int]:
         """Points per class id of the labels on screen (cached per labels array)."""
-        labels, _ = labels_to_show(self.session.state)
+        state = self.session.state
+        labels, _ = labels_to_show(state)
         if labels is None:
             self._counts_for = None  # do not keep a dropped array alive
             return {}
-        if self._counts_for is None or self._counts_for[0] is not labels:
-            self._counts_for = (labels, label_counts(labels))
-        return self._counts_for[1]
+        where = (self._tile_of(labels), state.rotation)
+        if (
+            self._counts_for is None
+            or self._counts_for[0] is not labels
+            or self._counts_for[1] != where
+        ):
+            mask = tile_mask(state) if where[0] is not None else None
+            counted = labels if mask is None else labels[mask]
+            self._counts_for = (labels, where, label_counts(counted))
+        return self._counts_for[2]
+
+    def _tile_of(self, labels: np.ndarray) -> object:
+        """The tile the counts follow: only labels of the full cloud lie in it."""
+        cloud = self.session.state.cloud
+        tile = self.session.state.display.tile
+        return tile if cloud is not None and len(labels) == len(cloud) else None
 
     def legend_classes(self) -> list[LabelClass]:
         """The class list, plus generic entries for ids in the labels that it does not name."""
@@ -123,7 +149,11 @@ class LegendWidget(QWidget):
         if what:
             shown = shown_count(counts, display.hidden_classes, display.show_unlabeled)
             total = sum(counts.values())
-            self.caption.setText(f"Points of the {what} labels: {shown:,} of {total:,} shown.")
+            tiled = labels is not None and self._tile_of(labels) is not None
+            inside = " inside the tile" if tiled else ""
+            self.caption.setText(
+                f"Points of the {what} labels{inside}: {shown:,} of {total:,} shown."
+            )
         else:
             self.caption.setText("No labels yet: load labels for the sample (Labels tab).")
         classes = self.legend_classes()
@@ -171,6 +201,7 @@ class LegendWidget(QWidget):
             has_labels and state.cloud is not None and state.cloud.rgb is not None
         )
         self.tile_button.setEnabled(state.cloud is not None)
+        self.tile_numbers_button.setEnabled(state.cloud is not None)
         self.clear_tile_button.setEnabled(display.tile is not None)
 
     # -- user actions -------------------------------------------------------------------
@@ -209,6 +240,19 @@ class LegendWidget(QWidget):
     def _on_box(self, bounds) -> None:
         lo, hi = (tuple(float(v) for v in corner) for corner in bounds)
         self._set(tile=(lo, hi))
+
+    def enter_tile(self) -> TileBoxDialog | None:
+        """The tile box as numbers; starts at the tile, or the middle of the cloud."""
+        cloud = full_cloud_in_view(self.session.state, "view")
+        if cloud is None:
+            return None
+        lo, hi = cloud.bounds()
+        limits = (tuple(float(v) for v in lo), tuple(float(v) for v in hi))
+        start = self.session.state.display.tile or middle_of(limits)  # type: ignore[arg-type]
+        dialog = TileBoxDialog(start, limits, self)  # type: ignore[arg-type]
+        dialog.accepted.connect(lambda: self._set(tile=dialog.tile()))
+        dialog.open()
+        return dialog
 
     def clear_tile(self) -> None:
         if self.tile_button.isChecked():
