@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
@@ -42,7 +43,9 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
     """A Dask client: on `scheduler` (an address) or on a new local cluster of processes.
 
     The local cluster listens on 127.0.0.1 only, one thread a worker process (the steps
-    use their own threads), no dashboard; it is shut down on leaving.
+    use their own threads), no dashboard; it is shut down on leaving. Its logs are
+    silenced below CRITICAL: a file's trouble comes back as its `Outcome`, and workers
+    log a traceback when the scheduler closes before their last heartbeat.
     """
     from distributed import Client, LocalCluster
 
@@ -57,10 +60,13 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator:
             yield client
         return
     n = workers or min(os.cpu_count() or 1, 8)
-    cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, silence_logs=logging.ERROR,
-    )  # fmt: skip
+    with warnings.catch_warnings():
+        # Dask's HTTP routes take another port when 8787 is busy: nothing for the user to do.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, silence_logs=logging.CRITICAL,
+        )  # fmt: skip
     with cluster, Client(cluster) as client:
         yield client
 
