@@ -39,7 +39,7 @@ class InputError(ValueError):
         self.message = message
         where = ""
         if self.path is not None:
-            where = f"{Path(self.path).name}"
+            where = Path(self.path).name or self.path or "(an empty file name)"
             if line is not None:
                 where += f", line {line}"
             if field is not None:

@@ -67,6 +67,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed_int(text: str) -> int:
+    """An argparse type: a random seed, a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
+    return value
+
+
 def add_command(subparsers, name: str, summary: str, description: str = "") -> Parser:
     """Add a subcommand parser; it also accepts ``-q/--quiet`` after the command name."""
     parser = subparsers.add_parser(name, help=summary, description=description or summary)
@@ -100,6 +111,8 @@ def add_rotate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def require_file(path: str | Path, what: str = "file") -> Path:
     """The path, or an `InputError` saying it does not exist."""
+    if not str(path):
+        raise InputError(f"the {what} name is empty; give the path of a file.")
     path = Path(path)
     if not path.exists():
         raise InputError(f"the {what} does not exist; check the path.", path)

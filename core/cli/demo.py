@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from core.cli.common import add_command, positive_float, positive_int
+from core.cli.common import add_command, positive_float, positive_int, seed_int
 from core.cli.console import Console
 
 NOTEBOOK = "knn k=3 (notebook)"
@@ -41,7 +41,7 @@ def register(subparsers) -> None:
         metavar="METRES",
         help="voxel edge of the downsample (0.05)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="scene seed (0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="scene seed (0)")
     parser.set_defaults(func=run)
 
 

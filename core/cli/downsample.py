@@ -16,6 +16,7 @@ from core.cli.common import (
     read_cloud_step,
     require_file,
     rotated,
+    seed_int,
 )
 from core.errors import InputError
 from core.methods import METHODS, VOXEL_METHODS  # not core.downsample: scipy+numba, slow start
@@ -53,7 +54,7 @@ def register(subparsers) -> None:
         "chosen to give about N points",
     )
     add_rotate_arguments(parser)
-    parser.add_argument("--seed", type=int, default=0, help="random seed (method random)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="random seed (method random)")
     parser.add_argument("--map", metavar="MAP.npy", help="also write the index map here")
     add_stream_arguments(parser)
     parser.set_defaults(func=run)

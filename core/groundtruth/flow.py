@@ -92,11 +92,16 @@ def load_label_config(rec: JobRecord) -> dict[str, Any]:
     path = rec.resolve(rec.label_config_path)
     if path is not None and path.exists():
         try:
-            return dict(json.loads(path.read_text(encoding="utf-8")))
-        except ValueError as exc:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:  # UnicodeDecodeError is one
             raise InputError(
                 f"the label config is not JSON ({exc}); export the frame again.", path
             ) from exc
+        if not isinstance(config, dict):
+            raise InputError(
+                "the label config is not a JSON object; export the frame again.", path
+            )
+        return config
     return make_label_config(rec.label_classes())
 
 
@@ -184,7 +189,14 @@ def fetch_labels(
         )
     manifest_uri = status.output_manifest_uri or f"s3://{rec.bucket}/{rec.output_manifest_key()}"
     report(progress, 0.1, "reading the output manifest")
-    text = s3.read_object(clients.s3, manifest_uri).decode("utf-8")
+    try:
+        text = s3.read_object(clients.s3, manifest_uri).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"the output manifest is not UTF-8 text ({exc}); check that the job finished and "
+            "the record belongs to it.",
+            manifest_uri,
+        ) from exc
     entry = output.pick_line(output.parse_manifest(text, manifest_uri), _frame_uri(rec))
     label_uri, color_map = output.label_reference(entry, rec.label_attribute_name, manifest_uri)
     check_cancel(cancel)

@@ -132,6 +132,8 @@ def check_label_config(config: dict) -> list[str]:
     except (KeyError, TypeError):
         return ["the label config needs a 'labels' list of {\"label\": NAME} entries; fix it."]
     instructions = config.get("instructions") or {}
+    if not isinstance(instructions, dict):
+        return ["the label config's 'instructions' must be an object of texts; fix it."]
     return check_classes(
         make_classes(names),
         instructions.get("shortInstruction"),
