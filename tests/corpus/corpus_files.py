@@ -167,6 +167,19 @@ _argument("rotate infinite", ["--voxel-size", "0.5", "--rotate", "0", "inf", "0"
 _argument("rotate 1e999", ["--voxel-size", "0.5", "--rotate", "0", "0", "1e999"], "--rotate")
 _argument("voxel size 1e-300", ["--voxel-size", "1e-300"], "--voxel-size")
 _argument("voxel size subnormal", ["--voxel-size", "5e-324"], "--voxel-size")
+_argument("seed negative", ["--voxel-size", "0.5", "--seed", "-1"], "--seed")
+
+
+@case("argument", "empty output name")
+def _empty_output(d: Path, b: dict[str, Path]) -> Case:
+    argv = downsample(b, d / "s.xyz", "--voxel-size", "0.5")
+    argv[argv.index("-o") + 1] = ""
+    return Case("argument", "", argv, "empty file name")
+
+
+@case("argument", "empty input name")
+def _empty_input(d: Path, b: dict[str, Path]) -> Case:
+    return Case("argument", "", ["info", ""], "name is empty")
 
 
 @case("argument", "endpoint not a URL")
