@@ -131,10 +131,16 @@ class GroundTruthPanel(QWidget):
         self.refresh()
 
     def _folder_beside_cloud(self) -> None:
-        """Export beside the cloud unless the user chose a folder before."""
-        path = self.session.state.path
-        if self.form.folder.text() == str(Path.home()) and path and Path(path).parent.is_dir():
-            self.form.folder.setText(str(Path(path).parent))
+        """Export into the scan's output folder (never the input's) unless the user chose
+        a folder of their own; a folder that was the last scan's default moves on too."""
+        store = getattr(self.window(), "settings", None)
+        if store is None:
+            return
+        default = str(store.scan_output_folder(self.session.state.path) / "groundtruth")
+        current = self.form.folder.text()
+        if current in (str(Path.home()), getattr(self, "_default_folder", None)):
+            self.form.folder.setText(default)
+        self._default_folder = default
 
     def why_no_review(self) -> str:
         if self.session.state.sample is None:
