@@ -88,6 +88,25 @@ class Settings:
     def set_last_folder(self, folder: str) -> None:
         self._store.setValue("files/last_folder", folder)
 
+    def output_root(self) -> Path:
+        """Where outputs go, one folder per scan: never beside the input unless chosen."""
+        value = self._store.value("files/output_root")
+        return Path(str(value)) if value else Path.home() / "DenseLabel"
+
+    def set_output_root(self, folder: str | Path) -> None:
+        self._store.setValue("files/output_root", str(folder))
+
+    def scan_output_folder(self, scan_path: str | None) -> Path:
+        """The output folder of one scan: the output root / the scan's name."""
+        return self.output_root() / (Path(scan_path).stem if scan_path else "sample-scene")
+
+    def remember_output(self, scan_path: str | None, written: str | Path) -> None:
+        """The user saved `written` elsewhere than suggested: that choice is the root now."""
+        folder = Path(written).parent
+        if folder != self.scan_output_folder(scan_path):
+            stem = Path(scan_path).stem if scan_path else "sample-scene"
+            self.set_output_root(folder.parent if folder.name == stem else folder)
+
     # -- window -----------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
         value = self._store.value("window/geometry")
