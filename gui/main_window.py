@@ -208,10 +208,17 @@ class MainWindow(QMainWindow):
             return None
         from core.io import file_dialog_filter
 
-        suggested = str(Path(self.settings.last_folder()) / "downsampled.ply")
+        # The scan's own output folder (not the input's): see Settings.output_root.
+        scan = state.path
+        folder = self.settings.scan_output_folder(scan)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = Path(scan).stem if scan else "sample-scene"
+        suggested = str(folder / f"{stem}-downsampled.ply")
         path, _ = QFileDialog.getSaveFileName(
             self, "Save the downsampled cloud", suggested, file_dialog_filter(write=True)
         )
+        if path:
+            self.settings.remember_output(scan, path)
         return self.write_sample(path) if path else None
 
     def write_sample(self, path: str) -> Job:
