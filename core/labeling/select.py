@@ -224,10 +224,12 @@ def select_points(
             buffer = index.depth
         c = compiled
         starts, ends = index.candidates(c.box)
-        mask = np.zeros(len(xyz), np.bool_)
+        few = int(np.sum(ends - starts)) < len(xyz) // 50
+        # The in-order scan writes every entry; the tile visit only the points it sees.
+        mask = np.zeros(len(xyz), np.bool_) if few else np.empty(len(xyz), np.bool_)
         args = (xyz, labels, table, camera.params(), c.kind, c.items, c.row_start, c.row_items,
                 c.box, buffer, float(modifiers.tolerance), mask)  # fmt: skip
-        if int(np.sum(ends - starts)) < len(xyz) // 50:
+        if few:
             _select_tiles(index.order, starts, ends, *args)  # few points: visit just those
         else:
             _select_in_tiles(index.tile_of, index.tiles_in(c.box), *args)  # in point order
