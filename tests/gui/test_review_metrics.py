@@ -112,7 +112,7 @@ def test_sweep_offers_the_best_setting(qtbot, review):
     assert not sweep.use_best_button.isEnabled()
     sweep.run_button.click()
     qtbot.waitUntil(lambda: sweep.result is not None, timeout=120_000)
-    assert sweep.table.rowCount() == 11  # 5 k x 2 weights + the index map
+    assert sweep.table.rowCount() == 12  # 5 k x 2 weights + the index map + auto
     best = sweep.result.best
     assert best.miou == max(r.miou for r in sweep.result.rows)
     assert best.setting in sweep.note.text()
