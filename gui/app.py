@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -51,6 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("DenseLabel")
     app.setOrganizationName("DenseLabel")
     window = MainWindow()
+    try:
+        return _run(app, window, args)
+    except BaseException:
+        # A failure before the event loop ran leaves jobs (the warm-up) on worker threads;
+        # stop them first, or they emit from deleted objects while Python shuts down.
+        from gui import workers
+
+        workers.cancel_all()
+        workers.wait_all([])
+        raise
+
+
+def _run(app: Any, window: Any, args: argparse.Namespace) -> int:
     window.show()
     job = None
     if not args.screenshot:  # a screenshot run is unattended: no question to answer
