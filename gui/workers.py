@@ -18,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from core.errors import Cancelled, InputError
+from core.failure import describe
 from core.progress import CancelFn, ProgressFn
 from gui.session import Session
 
@@ -116,13 +117,12 @@ class Job(QObject):
             payload = fn(self._progress, self._cancel_flag.is_set)
         except Cancelled:
             kind = "cancelled"
-        except InputError as exc:
-            kind, payload = "failed", str(exc)
-        except MemoryError:
-            kind, payload = "failed", "Not enough memory for this step; try a larger voxel size."
+        except (InputError, OSError, MemoryError) as exc:
+            # The same sentence the command line prints for it (core.failure).
+            kind, payload = "failed", describe(exc)
         except Exception as exc:  # a bug: show it rather than lose it in a thread
             traceback.print_exc(file=sys.stderr)
-            kind, payload = "failed", f"Unexpected error: {type(exc).__name__}: {exc}"
+            kind, payload = "failed", describe(exc)
         finally:
             self._done_flag.set()
         self._emit_outcome(kind, payload)

@@ -60,6 +60,26 @@ def test_input_error_becomes_one_sentence_and_cancel_a_message(qtbot):
     assert messages == ["Long: cancelled"] and len(errors) == 1
 
 
+def test_an_os_error_in_a_job_reads_as_the_command_line_says_it(qtbot, tmp_path):
+    from core.failure import describe
+
+    session = Session()
+    errors: list[tuple[str, str]] = []
+    session.error.connect(lambda t, s: errors.append((t, s)))
+    missing = tmp_path / "gone" / "scan.xyz"
+
+    def read(progress, cancel):
+        return open(missing, "rb")  # noqa: SIM115 - it raises
+
+    wait_for_job(qtbot, run_job(session, "Reading scan.xyz", read, lambda r: None))
+    try:
+        open(missing, "rb")  # noqa: SIM115
+    except OSError as exc:
+        expected = describe(exc)
+    assert errors == [("Reading scan.xyz", expected)]
+    assert "scan.xyz" in expected and "Unexpected" not in expected
+
+
 def test_latest_only_delivers_only_the_newest_request(qtbot):
     session = Session()
     runner = LatestOnly(session)
