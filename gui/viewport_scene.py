@@ -48,6 +48,7 @@ class SceneDecor:
         self.scale_bar_shown = False
         self._scale_bars: list[object] = []
         self.background = "#1e1e24"
+        self.eye_dome = False
 
     def layout(self, mode: str) -> None:
         """Give the renderers their part of the window for 'full', 'sample', 'side-by-side'."""
@@ -111,6 +112,15 @@ class SceneDecor:
     def set_background(self, color: str) -> None:
         self.background = color
         self._plotter.set_background(color)  # type: ignore[arg-type]  # pyvista's wrapper types
+
+    def set_eye_dome(self, on: bool) -> None:
+        """Eye-dome lighting on both renderers: depth edges shaded, so shape shows."""
+        self.eye_dome = on
+        for renderer in self._plotter.renderers:
+            if on:
+                renderer.enable_eye_dome_lighting()
+            else:
+                renderer.disable_eye_dome_lighting()
 
     def show_axes(self, on: bool) -> None:
         """The orientation axes in the corner of each renderer."""
