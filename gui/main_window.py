@@ -284,6 +284,16 @@ class MainWindow(QMainWindow):
         self.viewport.decor.show_scale_bar(on)
         self.viewport.update_view()
 
+    def eye_dome_lighting(self, on: bool) -> None:
+        self.viewport.decor.set_eye_dome(on)
+        self.viewport.update_view()
+
+    def pick_point(self) -> None:
+        """The point under the mouse, in words, in the status bar (gui/point_info.py)."""
+        from gui.point_info import describe_point_under_mouse
+
+        self.session.message.emit(describe_point_under_mouse(self.viewport, self.session))
+
     def cancel_job(self) -> None:
         self.session.cancel_requested.emit()
 
