@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.classes import UNLABELED_COLOR, LabelClass, classes_for
 from core.cloud import UNLABELED
+from core.labeling.layers import LabelLayers, hand_set_counts
 from core.report import label_counts
 from gui.panels.review_common import (
     full_cloud_in_view,
@@ -50,12 +51,17 @@ class LegendWidget(QWidget):
         # an id can be reused by a new array once the old one is freed.
         # The labels counted, the tile and rotation they were counted in, and the counts.
         self._counts_for: tuple[np.ndarray, object, dict[int, int]] | None = None
+        self._hand_counts: dict[int, int] | None = None  # None: count again
         self.caption = QLabel(self)
-        self.table = QTableWidget(0, 2, self)
-        self.table.setHorizontalHeaderLabels(["class", "points"])
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels(["class", "points", "by hand"])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        by_hand = QTableWidgetItem("by hand")
+        by_hand.setToolTip("Points of the full cloud set by hand; carrying back again keeps them")
+        self.table.setHorizontalHeaderItem(2, by_hand)
         self.table.verticalHeader().setVisible(False)
         self.table.itemChanged.connect(self._on_tick)
         self.row_ids: list[int] = []  # class id of each table row; UNLABELED for the last
@@ -64,6 +70,9 @@ class LegendWidget(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.table, 1)
         layout.addLayout(self.controls)
+        # Before `refresh` (same signals): a carry-back or a new cloud, hand counts again.
+        for signal in (session.full_labels_changed, session.cloud_changed):
+            signal.connect(self._forget_hand_counts)
         for signal in (
             session.classes_changed,
             session.sample_labels_changed,
@@ -73,6 +82,8 @@ class LegendWidget(QWidget):
             session.cloud_changed,
         ):
             signal.connect(self.refresh)
+        # Strokes change the label arrays in place: the counts of that array are stale.
+        session.labeling.painted.connect(self._after_stroke)
         # A new scan: the crop box of the old one goes (its tile was cleared by the session).
         session.cloud_changed.connect(lambda: self.tile_button.setChecked(False))
         self.refresh()
@@ -128,6 +139,26 @@ class LegendWidget(QWidget):
             self._counts_for = (labels, where, label_counts(counted))
         return self._counts_for[2]
 
+    def hand_counts(self) -> dict[int, int]:
+        """Hand-set points per class of the full cloud (empty when nothing was set by hand)."""
+        state = self.session.state
+        origin = self.session.labeling.origin_full
+        labels = state.labels_full
+        if labels is None or origin is None or len(origin) != len(labels):
+            return {}
+        if self._hand_counts is None:
+            self._hand_counts = hand_set_counts(LabelLayers(labels, origin))
+        return self._hand_counts
+
+    def _forget_hand_counts(self) -> None:
+        self._hand_counts = None
+
+    def _after_stroke(self, target: str, rows: object) -> None:
+        self._counts_for = None
+        if target == "full":
+            self._hand_counts = None
+        self.refresh()
+
     def _tile_of(self, labels: np.ndarray) -> object:
         """The tile the counts follow: only labels of the full cloud lie in it."""
         cloud = self.session.state.cloud
@@ -146,6 +177,7 @@ class LegendWidget(QWidget):
         display = state.display
         labels, what = labels_to_show(state)
         counts = self.counts()
+        hand = self.hand_counts()
         if what:
             shown = shown_count(counts, display.hidden_classes, display.show_unlabeled)
             total = sum(counts.values())
@@ -163,6 +195,7 @@ class LegendWidget(QWidget):
         for row, item in enumerate(classes):
             visible = item.id not in display.hidden_classes
             self._fill_row(row, item.name, item.color, counts.get(item.id, 0), visible)
+            self._fill_hand(row, hand.get(item.id, 0))
         self._fill_row(
             len(classes),
             "unlabeled",
@@ -170,6 +203,7 @@ class LegendWidget(QWidget):
             counts.get(UNLABELED, 0),
             display.show_unlabeled,
         )
+        self._fill_hand(len(classes), hand.get(UNLABELED, 0))  # erased by hand
         self.table.blockSignals(False)
         self._show_controls(labels is not None)
 
@@ -182,6 +216,11 @@ class LegendWidget(QWidget):
         count_item = read_only_item(f"{count:,}")
         count_item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.table.setItem(row, 1, count_item)
+
+    def _fill_hand(self, row: int, count: int) -> None:
+        item = read_only_item(f"{count:,}" if count else "")
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.table.setItem(row, 2, item)
 
     def _show_controls(self, has_labels: bool) -> None:
         state = self.session.state
