@@ -118,10 +118,14 @@ def write_cloud(
     path: str | Path,
     *,
     labels: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> None:
     """Write `cloud` (offset added back) with optional per-point `labels`, atomically.
+
+    `extra`: more (N,) uint8 fields by name (LAS extra bytes, PLY properties; LAS/LAZ/PLY
+    only), e.g. ``label_origin`` (0 unlabeled, 1 carried back, 2 set by hand).
 
     Formats: .xyz/.txt/.csv text ``x,y,z[,r,g,b][,label]`` (a header line when labels
     are written), .ply binary little-endian (a ``label`` property), .las/.laz
@@ -144,7 +148,16 @@ def write_cloud(
                 path,
             )
     assert writer is not None
-    _function(module, writer)(cloud, path, labels=labels, progress=progress, cancel=cancel)
+    more: dict[str, object] = {}
+    if extra:
+        if format_suffix(path) not in (".las", ".laz", ".ply"):
+            raise InputError("extra fields go to LAS, LAZ or PLY; choose one of those.", path)
+        for name, values in extra.items():
+            if np.shape(values) != (len(cloud),):
+                raise InputError(f"'{name}' needs one value a point; got {np.size(values):,}.")
+        more["extra"] = {name: np.asarray(v, np.uint8) for name, v in extra.items()}
+    write = _function(module, writer)
+    write(cloud, path, labels=labels, progress=progress, cancel=cancel, **more)
 
 
 def peek_point_count(path: str | Path) -> int | None:

@@ -192,13 +192,15 @@ def write_las(
     path: str | Path,
     *,
     labels: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> None:
     """Write LAS 1.4 (LAZ when the name ends in .laz), classification = `labels`.
 
     Point format 7 (with RGB, 8-bit colour scaled to 16-bit) when `cloud.rgb` is set,
-    else 6: both keep 8-bit classification, so 255 (unlabeled) survives.
+    else 6: both keep 8-bit classification, so 255 (unlabeled) survives. `extra` maps
+    names to (N,) uint8 arrays written as extra bytes (e.g. ``label_origin``).
 
     Raises
     ------
@@ -212,6 +214,8 @@ def write_las(
     header = laspy.LasHeader(point_format=7 if cloud.rgb is not None else 6, version="1.4")
     header.offsets = np.floor(lo + cloud.offset)
     header.scales = np.full(3, _scale_for(float(np.max(hi - lo)) + 1.0))
+    extra = extra or {}
+    header.add_extra_dims([laspy.ExtraBytesParams(name, np.uint8) for name in extra])
     n = len(cloud)
     with atomic_path(path) as tmp, laspy.open(tmp, mode="w", header=header) as writer:
         for rows in chunked(n, _CHUNK, progress, cancel, f"Writing {path.name}"):
@@ -225,4 +229,6 @@ def write_las(
                 points.intensity = np.clip(np.round(cloud.intensity[rows]), 0, 65535)
             if labels is not None:
                 points.classification = np.asarray(labels[rows], dtype=np.uint8)
+            for name, values in extra.items():
+                points[name] = np.asarray(values[rows], dtype=np.uint8)
             writer.write_points(points)

@@ -294,11 +294,14 @@ def write_ply(
     path: str | Path,
     *,
     labels: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> None:
     """Write binary little-endian PLY: double x,y,z (offset added back), uchar
-    red/green/blue, float intensity and a uchar/ushort `label` property when present."""
+    red/green/blue, float intensity and a uchar/ushort `label` property when present,
+    then one uchar property per `extra` entry ((N,) uint8, e.g. ``label_origin``)."""
+    extra = extra or {}
     fields: list[tuple[str, str, str]] = [("x", "<f8", "double"), ("y", "<f8", "double")]
     fields.append(("z", "<f8", "double"))
     if cloud.rgb is not None:
@@ -308,6 +311,7 @@ def write_ply(
     if labels is not None:
         wide = len(labels) and int(np.max(labels)) > 255
         fields.append(("label", "<u2", "ushort") if wide else ("label", "u1", "uchar"))
+    fields += [(name, "u1", "uchar") for name in extra]
     dtype = np.dtype([(name, code) for name, code, _ in fields])
     lines = ["ply", "format binary_little_endian 1.0", "comment written by DenseLabel"]
     lines.append(f"element vertex {len(cloud)}")
@@ -327,4 +331,29 @@ def write_ply(
                 block["intensity"] = cloud.intensity[part]
             if labels is not None:
                 block["label"] = labels[part]
+            for name, values in extra.items():
+                block[name] = values[part]
             handle.write(block.tobytes())
+
+
+def read_ply_property(path: str | Path, name: str) -> np.ndarray:
+    """(N,) values of one vertex property (e.g. ``label_origin``) of a PLY file.
+
+    Raises
+    ------
+    InputError
+        As `read_ply`, or the file has no such property.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        header = _parse_header(handle, path)
+        vertex = _vertex(header, path)
+        _check_size(handle, header, vertex, path)
+        if header.format == "ascii":
+            rows = _read_ascii(handle, header, vertex, path)
+        else:
+            _skip_binary_before(handle, header, vertex, path)
+            rows = _read_binary(handle, header, vertex, path, None, None)
+    if rows.dtype.names is None or name not in rows.dtype.names:
+        raise InputError(f"the PLY file has no '{name}' vertex property.", path)
+    return np.asarray(rows[name])

@@ -18,10 +18,11 @@ from gui.session import Session
 from gui.workers import Job, run_job
 
 #: Format name -> (extension, what the labels become in it).
+#: label_origin per point: 0 unlabeled, 1 carried back from the sample, 2 set by hand.
 FORMATS = {
-    "LAS": (".las", "classification field"),
-    "LAZ": (".laz", "classification field, compressed"),
-    "PLY": (".ply", "'label' vertex property"),
+    "LAS": (".las", "classification field, label_origin extra byte"),
+    "LAZ": (".laz", "classification field, label_origin extra byte, compressed"),
+    "PLY": (".ply", "'label' and 'label_origin' vertex properties"),
     "Text": (".txt", "x,y,z,r,g,b,label lines"),
     "NumPy": (".npy", "float64 array x,y,z,r,g,b,label"),
 }
@@ -82,13 +83,19 @@ class ExportWidget(QWidget):
         if cloud is None or labels is None:
             return None
         remember_folder("export", path)
+        extra = {}
+        origin = self.session.labeling.origin_full
+        fits = origin is not None and len(origin) == len(labels)
+        if fits and Path(path).suffix.lower() in (".las", ".laz", ".ply"):
+            assert origin is not None
+            extra["label_origin"] = origin.copy()  # the worker's own: painting goes on
 
         def work(progress, cancel):
             from core.atomic import refuse_overwriting_inputs
             from core.io import write_cloud
 
             refuse_overwriting_inputs(path, [source] if source else [])
-            write_cloud(cloud, path, labels=labels, progress=progress, cancel=cancel)
+            write_cloud(cloud, path, labels=labels, extra=extra, progress=progress, cancel=cancel)
             return path
 
         return run_job(self.session, f"Exporting {Path(path).name}", work, self._written)
