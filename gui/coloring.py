@@ -13,10 +13,13 @@ import numpy as np
 from core.classes import PALETTE, UNLABELED_COLOR, LabelClass
 from core.cloud import UNLABELED
 
-COLOR_BY = ("rgb", "height", "intensity", "labels", "errors")
+COLOR_BY = ("rgb", "height", "intensity", "labels", "errors", "uncertainty")
 ERROR_COLOR = (228, 26, 28)
 CORRECT_COLOR = (70, 70, 70)
 _HEIGHT_CMAP = "viridis"
+#: Colour bar range of member mixing: 0 all members agree, 0.5 an even split of two classes
+#: (more classes can go higher; those are shown as 0.5).
+UNCERTAINTY_RANGE = (0.0, 0.5)
 
 
 def colormap_table(name: str = _HEIGHT_CMAP, n: int = 256) -> np.ndarray:
@@ -33,6 +36,11 @@ def scalar_colors(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     span = hi - lo if hi > lo else 1.0
     index = np.clip((values - lo) * ((len(table) - 1) / span), 0, len(table) - 1)
     return table[index.astype(np.intp)]
+
+
+def uncertainty_colors(values: np.ndarray) -> np.ndarray:
+    """Member mixing (M,) float on the colour map over `UNCERTAINTY_RANGE`: (M, 3) uint8."""
+    return scalar_colors(values, *UNCERTAINTY_RANGE)
 
 
 def robust_range(values: np.ndarray) -> tuple[float, float]:
@@ -99,6 +107,6 @@ def fallback_color_by(color_by: str, has_rgb: bool, has_intensity: bool, has_lab
         return "intensity" if has_intensity else "height"
     if color_by == "intensity" and not has_intensity:
         return "height"
-    if color_by in ("labels", "errors") and not has_labels:
+    if color_by in ("labels", "errors", "uncertainty") and not has_labels:
         return "rgb" if has_rgb else "height"
     return color_by

@@ -8,7 +8,7 @@ right one the sample. "full" or "sample" gives one renderer the whole window;
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from gui.layer import PointLayer
 from gui.lod import display_index
 from gui.session import DownsampleSettings, Rotation, Session
 from gui.settings import DEFAULT_DISPLAY_BUDGET
+from gui.uncertainty_view import point_uncertainty
 from gui.viewport_paint import (
     LayerSource,
     TileRows,
@@ -359,6 +360,10 @@ class Viewport(QWidget):
         rotation = self.session.state.rotation if layer is self.full_layer else None
         if self._comparison is not None:
             rotation = None
+        target = "full" if layer is self.full_layer else "sample"
+        previewing = target == "sample" and self._preview is not None  # not the sample's map
+        if display.color_by == "uncertainty" and not previewing:
+            source = replace(source, uncertainty=point_uncertainty(self.session.state, target))
         colors, visible, height_range = layer_colors(
             source, display, self.session.state.classes, rotation
         )
@@ -366,7 +371,7 @@ class Viewport(QWidget):
         layer.set_visible(visible)
         column = 0 if layer is self.full_layer else 1
         self.decor.set_text(column, layer_text(source, display.color_by))
-        self.decor.set_height_range(column, height_range)
+        self.decor.set_height_range(column, height_range, display.color_by)
 
     # -- layout and interaction -------------------------------------------------------
     def _shows(self) -> str:

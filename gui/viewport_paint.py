@@ -39,6 +39,7 @@ class LayerSource:
     labels: np.ndarray | None = None
     truth: np.ndarray | None = None
     title: str = "full"
+    uncertainty: np.ndarray | None = None  # (N,) float32, for colouring by uncertainty
 
     def pick(self, array: np.ndarray | None) -> np.ndarray | None:
         if array is None or self.rows is None:
@@ -92,7 +93,8 @@ def layer_colors(
 ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float] | None]:
     """Colours (M, 3) uint8 and visibility (M,) bool or None for the drawn points.
 
-    Also returns the height range when colouring by height (for the colour legend).
+    Also returns the height range when colouring by height, or the uncertainty range when
+    colouring by uncertainty (for the colour legend).
     `rotation` is the view rotation applied to this layer (height is measured after it).
     """
     cloud = source.cloud
@@ -115,7 +117,12 @@ def layer_colors(
         visible = coloring.visible_mask(labels, display.hidden_classes, display.show_unlabeled)
     elif color_by == "errors" and labels is not None and truth is not None:
         colors = coloring.error_colors(labels, truth)
-    elif color_by == "errors" and labels is not None:
+    elif color_by == "uncertainty" and source.uncertainty is not None:
+        values = source.pick(source.uncertainty)
+        assert values is not None
+        colors = coloring.uncertainty_colors(values)
+        height_range = coloring.UNCERTAINTY_RANGE
+    elif color_by in ("errors", "uncertainty") and labels is not None:
         # Errors are counted on the full cloud's known labels; the sample shows its labels.
         colors = coloring.label_colors(labels, classes, rgb, display.blend)
         visible = coloring.visible_mask(labels, display.hidden_classes, display.show_unlabeled)

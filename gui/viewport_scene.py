@@ -42,6 +42,7 @@ class SceneDecor:
         self._bar = _height_bar()
         self._bar_column = 0
         self._ranges: list[tuple[float, float] | None] = [None, None]
+        self._kinds = ["height", "height"]
         plotter.renderers[0].AddViewProp(self._bar)
         self.mode = "full"
         self.axes_shown = False
@@ -69,8 +70,13 @@ class SceneDecor:
     def set_text(self, column: int, text: str) -> None:
         self._texts[column].SetInput(text)
 
-    def set_height_range(self, column: int, height_range: tuple[float, float] | None) -> None:
+    def set_height_range(
+        self, column: int, height_range: tuple[float, float] | None, kind: str = "height"
+    ) -> None:
+        """The colour bar's range for renderer `column` (None: no bar); `kind` is what the
+        colours show: "height" (metres) or "uncertainty" (member mixing, 0-0.5)."""
         self._ranges[column] = height_range
+        self._kinds[column] = kind
         self._place_bar()
 
     def _place_bar(self) -> None:
@@ -83,6 +89,9 @@ class SceneDecor:
         column = shown[0]
         lo, hi = self._ranges[column]  # type: ignore[misc]
         self._bar.GetLookupTable().SetTableRange(lo, hi)
+        title, label_format = _BAR_TEXT.get(self._kinds[column], _BAR_TEXT["height"])
+        self._bar.SetTitle(title)
+        self._bar.SetLabelFormat(label_format)
         if column != self._bar_column:
             self._plotter.renderers[self._bar_column].RemoveViewProp(self._bar)
             self._plotter.renderers[column].AddViewProp(self._bar)
@@ -161,6 +170,10 @@ def _hint_text(renderer: Any) -> vtkTextActor:
     text.SetPosition(0.5, 0.5)
     renderer.AddViewProp(text)
     return text
+
+
+#: Colour bar title and label format per kind of colouring.
+_BAR_TEXT = {"height": ("height", "%.1f m"), "uncertainty": ("unsure", "%.2f")}
 
 
 def _height_bar() -> vtkScalarBarActor:

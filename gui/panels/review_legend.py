@@ -26,6 +26,7 @@ from core.classes import UNLABELED_COLOR, LabelClass, classes_for
 from core.cloud import UNLABELED
 from core.labeling.layers import LabelLayers, hand_set_counts
 from core.report import label_counts
+from gui import uncertainty_view
 from gui.panels.review_common import (
     full_cloud_in_view,
     labels_to_show,
@@ -37,7 +38,13 @@ from gui.panels.review_tile_box import TileBoxDialog, middle_of
 from gui.session import Session
 
 SHOW_CHOICES = {"full": "Full cloud", "sample": "Sample", "side-by-side": "Side by side"}
-COLOR_CHOICES = {"labels": "Class", "errors": "Errors", "rgb": "RGB", "height": "Height"}
+COLOR_CHOICES = {
+    "labels": "Class",
+    "errors": "Errors",
+    "uncertainty": "Uncertainty",
+    "rgb": "RGB",
+    "height": "Height",
+}
 
 
 class LegendWidget(QWidget):
@@ -231,6 +238,7 @@ class LegendWidget(QWidget):
             combo.blockSignals(False)
         can_score = state.labels_full is not None and state.truth_full is not None
         _enable_item(self.color_by, "errors", can_score)
+        _enable_item(self.color_by, "uncertainty", uncertainty_view.can_show(state))
         _enable_item(self.show_choice, "sample", state.sample is not None)
         _enable_item(self.show_choice, "side-by-side", state.sample is not None)
         self.blend.blockSignals(True)

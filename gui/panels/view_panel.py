@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import uncertainty_view
 from gui.session import Session
 from gui.viewport import Viewport
 
@@ -27,6 +28,7 @@ COLOR_BY = (
     ("Height", "height"),
     ("Intensity", "intensity"),
     ("Class labels", "labels"),
+    ("Uncertainty of labels", "uncertainty"),
     ("Errors vs known labels", "errors"),
 )
 
@@ -113,6 +115,7 @@ def available_colourings(session: Session) -> dict[str, bool]:
         "intensity": cloud is None or cloud.intensity is not None,
         "labels": labels,
         "errors": state.labels_full is not None and state.truth_full is not None,
+        "uncertainty": uncertainty_view.can_show(state),
     }
 
 
