@@ -131,6 +131,9 @@ class DownsamplePanel(QWidget):
         self._after_rotation.timeout.connect(self._request_preview)
         session.rotation_changed.connect(self._after_rotation.start)
         session.cloud_changed.connect(self._cloud_changed)
+        # An accepted sample is what the view shows: a preview still on its way would
+        # replace it (the next change of a setting previews again).
+        session.sample_changed.connect(self.preview.cancel)
         self.refresh()
 
     def _layout(self) -> None:
@@ -256,7 +259,8 @@ class DownsamplePanel(QWidget):
         finally:
             self._opening = False
         self.refresh()
-        self._request_preview()
+        if state.sample is None:  # a sample set meanwhile (a project, a test) stays shown
+            self._request_preview()
         self.compare.set_scale(scale)
 
     def _live_toggled(self, on: bool) -> None:
