@@ -98,9 +98,7 @@ def load_label_config(rec: JobRecord) -> dict[str, Any]:
                 f"the label config is not JSON ({exc}); export the frame again.", path
             ) from exc
         if not isinstance(config, dict):
-            raise InputError(
-                "the label config is not a JSON object; export the frame again.", path
-            )
+            raise InputError("the label config is not a JSON object; export the frame again.", path)
         return config
     return make_label_config(rec.label_classes())
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -46,6 +47,7 @@ class PaintPanel(QWidget):
         self.active = QLabel(self)
         self.active.setObjectName("active_class")
         self.active.setMinimumHeight(28)
+        self.active.setWordWrap(True)  # a long class name must not widen the dock
         self.classes = ClassListEditor(self)
         self.classes.classes_edited.connect(session.set_classes)
         erase = QPushButton("Erase (0)", self)
@@ -89,8 +91,10 @@ class PaintPanel(QWidget):
             button.setObjectName(f"tool_{name}")
             button.setChecked(name == self.labeling.options.tool)
             button.clicked.connect(lambda _=False, n=name: self.labeling.set_options(tool=n))
+            # Two columns: the dock is at most MAX_DOCK_WIDTH wide, three clipped "Rectangle".
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.tool_buttons.addButton(button)
-            grid.addWidget(button, i // 3, i % 3)
+            grid.addWidget(button, i // 2, i % 2)
         return box
 
     def _options_box(self) -> QGroupBox:
@@ -109,7 +113,8 @@ class PaintPanel(QWidget):
         self.radius = QDoubleSpinBox(box, minimum=2, maximum=400, decimals=0, suffix=" px")
         self.radius.setValue(options.brush_radius)
         self.radius.valueChanged.connect(lambda v: self.labeling.set_options(brush_radius=v))
-        form.addRow("brush radius (Ctrl+wheel)", self.radius)
+        self.radius.setToolTip("The brush's radius on screen; Ctrl+wheel over the view changes it")
+        form.addRow("brush radius", self.radius)
         self.side = QComboBox(box)
         self.side.addItems(["above", "below"])
         self.side.currentTextChanged.connect(lambda s: self.labeling.set_options(line_side=s))
@@ -120,10 +125,12 @@ class PaintPanel(QWidget):
         box = QGroupBox("History", self)
         grid = QGridLayout(box)
         stack = self.labeling.undo_stack
-        self.undo_button = QPushButton("Undo (Ctrl+Z)", box)
+        self.undo_button = QPushButton("Undo", box)
+        self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
         self.undo_button.clicked.connect(stack.undo)
         stack.canUndoChanged.connect(self.undo_button.setEnabled)
-        self.redo_button = QPushButton("Redo (Ctrl+Shift+Z)", box)
+        self.redo_button = QPushButton("Redo", box)
+        self.redo_button.setToolTip("Redo the stroke undone last (Ctrl+Shift+Z)")
         self.redo_button.clicked.connect(stack.redo)
         stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
-    QHBoxLayout,
+    QGridLayout,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -43,18 +43,21 @@ class ClassListEditor(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.itemChanged.connect(self._on_item_changed)
-        buttons = QHBoxLayout()
-        for text, slot, tip in (
-            ("Add", self.add_class, "Add a class"),
-            ("Remove", self.remove_selected, "Remove the selected class"),
-            ("Up", lambda: self.move_selected(-1), "Move the selected class up"),
-            ("Down", lambda: self.move_selected(1), "Move the selected class down"),
-            ("Colour…", self.choose_color, "Choose the selected class's colour"),
+        # Three to a row: five in one row were wider than a dock and hid "Colour…".
+        buttons = QGridLayout()
+        for i, (text, slot, tip) in enumerate(
+            (
+                ("Add", self.add_class, "Add a class"),
+                ("Remove", self.remove_selected, "Remove the selected class"),
+                ("Up", lambda: self.move_selected(-1), "Move the selected class up"),
+                ("Down", lambda: self.move_selected(1), "Move the selected class down"),
+                ("Colour…", self.choose_color, "Choose the selected class's colour"),
+            )
         ):
             button = QPushButton(text, self)
             button.setToolTip(tip)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
+            buttons.addWidget(button, i // 3, i % 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
