@@ -114,8 +114,13 @@ class ProjectController(QObject):
         if self.session.state.cloud is None:
             self.session.error.emit("Save project", "There is nothing to save; open a cloud first.")
             return None
-        base = Path(self.path or self.session.state.path or "untitled").stem
-        suggested = str(Path(self.settings.last_folder()) / f"{base}{PROJECT_SUFFIX}")
+        scan = self.session.state.path
+        base = Path(self.path or scan or "untitled").stem
+        # Beside an existing project, else in the scan's output folder; never the scan's
+        # own folder (it may be a read-only share of other people's data).
+        folder = Path(self.path).parent if self.path else self.settings.scan_output_folder(scan)
+        folder.mkdir(parents=True, exist_ok=True)
+        suggested = str(folder / f"{base}{PROJECT_SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save project", suggested, FILTER)
         if not path:
             self._close_after_save = False

@@ -62,7 +62,9 @@ def main_window(qtbot, tmp_path, dialogs) -> Iterator[Any]:
     from gui.session import Session
     from gui.settings import Settings
 
-    window = MainWindow(Session(), Settings(tmp_path / "settings.ini"))
+    settings = Settings(tmp_path / "settings.ini")
+    settings.set_output_root(tmp_path / "outputs")  # never the user's ~/DenseLabel
+    window = MainWindow(Session(), settings)
     window.resize(1200, 800)
     window.show()
     qtbot.waitExposed(window)
