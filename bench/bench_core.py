@@ -9,7 +9,6 @@ map. Run serialized with the other benchmarks::
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
@@ -17,7 +16,7 @@ import numpy as np
 from scipy.stats import binned_statistic_dd
 from sklearn.neighbors import KNeighborsClassifier
 
-from bench.common import Measured, markdown_table, mb, measure
+from bench.common import Measured, main_with_sizes, markdown_table, mb, measure
 from core.cloud import PointCloud
 from core.downsample import voxel_mean
 from core.metrics import evaluate
@@ -174,11 +173,7 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=list(DEFAULT_SIZES))
-    args = parser.parse_args(argv)
-    print(run([int(s) for s in args.sizes]))
-    return 0
+    return main_with_sizes(run, __doc__, DEFAULT_SIZES, argv)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@ Run serialized with the other benchmarks::
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from functools import partial
 
 import numpy as np
 
-from bench.common import markdown_table, mb, measure, rss_bytes
+from bench.common import main_with_sizes, markdown_table, mb, measure, rss_bytes
 from core.labeling.edit_log import EditLog
 from core.labeling.grow import grow_region, neighbour_graph
 from core.labeling.projection import Camera, look_at_matrix
@@ -235,11 +234,7 @@ def run(sizes: tuple[int, ...] | list[int] = (1_000_000, 20_000_000)) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 20e6])
-    args = parser.parse_args(argv)
-    print(run([int(s) for s in args.sizes]))
-    return 0
+    return main_with_sizes(run, __doc__, [1e6, 20e6], argv)
 
 
 if __name__ == "__main__":

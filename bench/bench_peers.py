@@ -13,7 +13,6 @@ real labeled scans in ../shared/data. Run serialized with the other benchmarks::
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -26,7 +25,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from bench.bench_core import perfect_labels
-from bench.common import markdown_table, mb, measure
+from bench.common import main_with_sizes, markdown_table, mb, measure
 from bench.peer_scene import make_peer_scene
 from core.cloud import PointCloud
 from core.downsample import voxel_mean
@@ -247,11 +246,7 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=list(DEFAULT_SIZES))
-    args = parser.parse_args(argv)
-    print(run([int(s) for s in args.sizes]))
-    return 0
+    return main_with_sizes(run, __doc__, DEFAULT_SIZES, argv)
 
 
 if __name__ == "__main__":

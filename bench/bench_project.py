@@ -11,7 +11,6 @@ window does on the UI thread before an autosave (gui/project_io.snapshot). Run::
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import markdown_table, mb, measure
+from bench.common import main_with_sizes, markdown_table, mb, measure
 from core.downsample import downsample
 from core.project import ORIGIN_CARRIED, Project
 from core.project_file import load_project, save_project
@@ -125,11 +124,7 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=list(DEFAULT_SIZES))
-    args = parser.parse_args(argv)
-    print(run([int(s) for s in args.sizes]))
-    return 0
+    return main_with_sizes(run, __doc__, DEFAULT_SIZES, argv)
 
 
 if __name__ == "__main__":

@@ -73,3 +73,16 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def main_with_sizes(
+    run: Callable[[list[int]], str], doc: str | None, sizes: Any, argv: list[str] | None = None
+) -> int:
+    """The command line every size-driven benchmark shares: ``--sizes N [N ...]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=float, default=list(sizes))
+    args = parser.parse_args(argv)
+    print(run([int(size) for size in args.sizes]))
+    return 0
