@@ -101,7 +101,7 @@ class ProjectController(QObject):
         if record is not None:
             from dataclasses import asdict
 
-            self.extras.groundtruth_job = {k: v for k, v in asdict(record).items() if k != "path"}
+            self.extras.groundtruth_job = asdict(record)  # its path resolves relative paths
         return project_io.snapshot(
             self.session.state, self.extras, camera, self.settings.include_cloud()
         )
@@ -211,6 +211,24 @@ class ProjectController(QObject):
         path, _ = QFileDialog.getOpenFileName(self.window, "Locate the source cloud", start)
         return path or None
 
+    def _show_groundtruth_job(self, project: Project, path: str | None) -> None:
+        """The saved job record back in the Ground Truth panel, so the job can be followed."""
+        data = project.groundtruth_job
+        gt = self.window.panels.get("Ground Truth")
+        if not data or gt is None:
+            return
+        from core.errors import InputError
+        from core.groundtruth.record import record_from_dict
+
+        where = data.get("path") or path or "project"
+        try:
+            record = record_from_dict({k: v for k, v in data.items() if k != "path"}, where)
+        except InputError as exc:
+            self.session.error.emit("Ground Truth job", str(exc))
+            return
+        record.path = data.get("path")
+        gt.show_record(record)  # type: ignore[attr-defined]
+
     def _apply(
         self, path: str | None, project: Project, cloud, source: str | None, recovered: bool
     ) -> None:
@@ -220,6 +238,7 @@ class ProjectController(QObject):
             self.extras.source_fingerprint = fingerprint_file(source)  # the located file
         if project.camera:
             self.window.viewport.set_camera_state(project.camera)
+        self._show_groundtruth_job(project, path)
         self.path = path
         self.saved_generation = self.generation
         if recovered or source != project.source_path:

@@ -121,6 +121,16 @@ def load_record(path: str | Path) -> JobRecord:
             "written by 'denselabel gt export'.",
             path,
         ) from exc
+    return record_from_dict(data, path)
+
+
+def record_from_dict(data: Any, path: str | Path) -> JobRecord:
+    """A job record from its JSON form (a file's, or a project's copy), checked first.
+
+    `path` is where it came from, named in the sentence when it is not a record; it is
+    also the folder relative paths in the record are resolved against.
+    """
+    path = Path(path)
     known = {f.name for f in fields(JobRecord)} - {"path"}
     if not isinstance(data, dict) or "frame_path" not in data:
         raise InputError(

@@ -300,6 +300,10 @@ class GroundTruthPanel(QWidget):
             self.session.error.emit("Open job record", str(exc))
             return
         remember_folder("gt", path)
+        self.show_record(rec)
+
+    def show_record(self, rec: JobRecord) -> None:
+        """Fill the form from `rec` and follow its job (a record file, or a reopened project)."""
         self.editor.set_classes(rec.label_classes())
         if rec.region:
             self.form.region.setCurrentText(rec.region)
