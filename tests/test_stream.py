@@ -137,3 +137,31 @@ def test_map_of_another_cloud_is_refused(scene_laz, tmp_path):
     np.save(tmp_path / "short.npy", np.zeros(10, np.int32))
     with pytest.raises(InputError, match="has 10 entries"):
         open_index_map(tmp_path / "short.npy", 120_000)
+
+
+_HOSTILE_LAS = {
+    "huge.las": lambda c: c.patched(c.las_bytes(), 107, b"\x00\xca\x9a\x3b"),  # 10^9 claimed
+    "nanscale.las": lambda c: c.patched(c.las_bytes(), 131, c.NAN3),
+    "zeroscale.las": lambda c: c.patched(c.las_bytes(), 131, bytes(24)),
+    "cut.las": lambda c: c.las_bytes()[:-200],
+    "cut.laz": lambda c: c.las_bytes(laz=True)[:-60],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE_LAS))
+def test_streaming_a_hostile_las_gives_one_sentence(name, tmp_path, capsys):
+    """The streaming reader refuses what the in-memory one refuses, before allocating."""
+    from tests.corpus import corpus_more
+
+    path = tmp_path / name
+    path.write_bytes(_HOSTILE_LAS[name](corpus_more))
+    before = path.read_bytes()
+    out = tmp_path / "sample.ply"
+    args = ["downsample", str(path), "-o", str(out), "--method", "voxel-mean"]
+    args += ["--voxel-size", "0.1", "--stream", "-q"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and name in err[0] and "Traceback" not in err[0]
+    assert ";" in err[0]  # says what to do
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]

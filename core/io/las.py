@@ -42,7 +42,7 @@ def _open(path: Path) -> laspy.LasReader:
         ) from exc
 
 
-def _check_header(header, path: Path, compressed: bool) -> None:
+def check_header(header, path: Path, compressed: bool) -> None:
     """Refuse scales, offsets and point counts that cannot be right, before allocating."""
     for name in ("scales", "offsets"):
         values = np.asarray(getattr(header, name), dtype=np.float64)
@@ -89,7 +89,7 @@ def read_las(
     with _open(path) as reader:
         header = reader.header
         compressed = path.suffix.lower() == ".laz" or header.are_points_compressed
-        _check_header(header, path, compressed)
+        check_header(header, path, compressed)
         n = int(header.point_count)
         corner = np.asarray(header.mins, dtype=np.float64)
         far = max(np.abs(header.mins).max(), np.abs(header.maxs).max()) > RECENTRE_ABOVE

@@ -16,6 +16,8 @@ import numpy as np
 
 from core.errors import Cancelled, InputError
 from core.io.copc import las_offset
+from core.io.las import check_header
+from core.io.native import native_stderr_held
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 #: Points per chunk: about 100 MB of working arrays, large enough for lazrs' threads.
@@ -64,13 +66,22 @@ class Chunk:
     points: laspy.ScaleAwarePointRecord
 
 
+_STOPS = (Cancelled, KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
 def _open(path: Path) -> laspy.LasReader:
     try:
-        return laspy.open(path, laz_backend=_backend(path))
+        with native_stderr_held():
+            return laspy.open(path, laz_backend=_backend(path))
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
-    except Exception as exc:  # laspy raises many types for a bad header
-        raise InputError(f"this is not a readable LAS/LAZ file ({exc}).", path) from exc
+    except _STOPS:
+        raise
+    except BaseException as exc:  # laspy raises many types for a bad header; lazrs panics
+        raise InputError(
+            f"this is not a readable LAS/LAZ file ({exc}); check the file, or export it again.",
+            path,
+        ) from exc
 
 
 def _backend(path: Path):
@@ -82,6 +93,9 @@ def las_info(path: str | Path) -> LasInfo:
     path = Path(path)
     with _open(path) as reader:
         header = reader.header
+        # The same checks as the in-memory reader: a lying header is refused before any
+        # chunk is allocated (core.io.las.check_header).
+        check_header(header, path, compressed=path.suffix.lower() == ".laz")
         return LasInfo(
             n_points=int(header.point_count),
             offset=las_offset(header),
@@ -110,7 +124,7 @@ def las_chunks(
     done = 0
     with _open(path) as reader:
         try:
-            for points in reader.chunk_iterator(max(int(chunk_points), 1)):
+            for points in _held(reader.chunk_iterator(max(int(chunk_points), 1))):
                 check_cancel(cancel)
                 report(progress, done / max(info.n_points, 1), message or f"reading {path.name}")
                 if done + len(points) > info.n_points:
@@ -118,11 +132,13 @@ def las_chunks(
                 chunk = _chunk(points, done, info)
                 done += len(points)
                 yield chunk
-        except (InputError, Cancelled, KeyboardInterrupt, GeneratorExit):
+        except (InputError, *_STOPS):
             raise
-        except Exception as exc:  # lazrs/laspy errors for corrupt or cut data
+        except BaseException as exc:  # lazrs/laspy errors (a Rust panic too) for cut data
             raise InputError(
-                f"the point data is truncated or corrupt after {done:,} points ({exc}).", path
+                f"the point data is truncated or corrupt after {done:,} points ({exc}); "
+                "check the file, or export it again.",
+                path,
             ) from exc
     if done != info.n_points:
         raise InputError(
@@ -131,6 +147,16 @@ def las_chunks(
             path,
         )
     report(progress, 1.0, message or f"reading {path.name}")
+
+
+def _held(chunks: Iterator) -> Iterator:
+    """`chunks`, with a Rust panic's own printout kept off the terminal while each is read."""
+    while True:
+        with native_stderr_held():
+            points = next(chunks, None)
+        if points is None:
+            return
+        yield points
 
 
 def _chunk(points: laspy.ScaleAwarePointRecord, start: int, info: LasInfo) -> Chunk:
