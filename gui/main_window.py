@@ -321,12 +321,23 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            if files[0].endswith(".dlproj"):
-                self.projects.open_project(files[0])
-            elif self.projects.confirm_discard("Open a point cloud"):
-                self.open_file(files[0])
+        if not files:
+            return
+        event.acceptProposedAction()
+        first = files[0]
+        if len(files) > 1:
+            self.session.message.emit(
+                f"Opened {Path(first).name} only, the first of {len(files)} dropped files; "
+                "drop one file at a time."
+            )
+        from core.labels_import import is_cloud_file
+
+        if first.endswith(".dlproj"):
+            self.projects.open_project(first)
+        elif self.session.state.sample is not None and not is_cloud_file(first):
+            self.panels["Labels"].load_labels(first)  # type: ignore[attr-defined]
+        elif self.projects.confirm_discard("Open a point cloud"):
+            self.open_file(first)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

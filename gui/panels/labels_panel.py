@@ -62,6 +62,10 @@ class LabelsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
+    def load_labels(self, path: str):
+        """Import `path` as the sample's labels (File > drop), as the Load button does."""
+        return self.source.load_labels(path)
+
 
 class LabelSourceWidget(QGroupBox):
     """Load labels for the sample from a file, and the class list that names them."""
