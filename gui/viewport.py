@@ -23,6 +23,7 @@ from gui.lod import display_index
 from gui.session import DownsampleSettings, Rotation, Session
 from gui.settings import DEFAULT_DISPLAY_BUDGET
 from gui.uncertainty_view import point_uncertainty
+from gui.view_legend import legend_classes
 from gui.viewport_paint import (
     LayerSource,
     TileRows,
@@ -356,21 +357,20 @@ class Viewport(QWidget):
         self._paint(layer, source)
 
     def _paint(self, layer: PointLayer, source: LayerSource) -> None:
-        display = self.session.state.display
-        rotation = self.session.state.rotation if layer is self.full_layer else None
-        if self._comparison is not None:
-            rotation = None
+        state = self.session.state
+        display = state.display
+        rotation = state.rotation if layer is self.full_layer and not self._comparison else None
         target = "full" if layer is self.full_layer else "sample"
         previewing = target == "sample" and self._preview is not None  # not the sample's map
         if display.color_by == "uncertainty" and not previewing:
-            source = replace(source, uncertainty=point_uncertainty(self.session.state, target))
-        colors, visible, height_range = layer_colors(
-            source, display, self.session.state.classes, rotation
-        )
+            source = replace(source, uncertainty=point_uncertainty(state, target))
+        colors, visible, height_range = layer_colors(source, display, state.classes, rotation)
         layer.set_colors(colors)
         layer.set_visible(visible)
         column = 0 if layer is self.full_layer else 1
         self.decor.set_text(column, layer_text(source, display.color_by))
+        labels = state.labels_sample if target == "sample" else _full_labels(self)
+        self.decor.legend.set_classes(column, legend_classes(state, labels))
         self.decor.set_height_range(column, height_range, display.color_by)
 
     # -- layout and interaction -------------------------------------------------------

@@ -12,6 +12,7 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from gui.coloring import colormap_table
+from gui.view_legend import ClassLegend
 
 HINT = "Open a point cloud (Ctrl+O), drop a file here,\nor try File > Open Sample Scene"
 
@@ -44,6 +45,7 @@ class SceneDecor:
         self._ranges: list[tuple[float, float] | None] = [None, None]
         self._kinds = ["height", "height"]
         plotter.renderers[0].AddViewProp(self._bar)
+        self.legend = ClassLegend(plotter)  # the class colours, when coloured by class
         self.mode = "full"
         self.axes_shown = False
         self.scale_bar_shown = False
@@ -80,6 +82,7 @@ class SceneDecor:
         self._place_bar()
 
     def _place_bar(self) -> None:
+        self.legend.place(self.mode)
         # One legend, in the right-most renderer on screen that is coloured by height.
         columns = {"full": [0], "sample": [1], "side-by-side": [1, 0]}[self.mode]
         shown = [c for c in columns if self._ranges[c] is not None]
