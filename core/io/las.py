@@ -27,10 +27,11 @@ _STOPS = (Cancelled, KeyboardInterrupt, SystemExit, GeneratorExit)
 _CHUNK = 1_000_000
 
 
-def _open(path: Path) -> laspy.LasReader:
+def open_las(path: Path, laz_backend=None) -> laspy.LasReader:
+    """Open a LAS/LAZ reader; a bad header (or a lazrs panic) is one InputError."""
     try:
         with native_stderr_held():
-            return laspy.open(path)
+            return laspy.open(path, laz_backend=laz_backend)
     except FileNotFoundError as exc:
         raise InputError("the file does not exist; check the path.", path) from exc
     except _STOPS:
@@ -63,7 +64,7 @@ def check_header(header, path: Path, compressed: bool) -> None:
 
 def peek_las_count(path: str | Path) -> int:
     """Point count from the header, without reading the points."""
-    with _open(Path(path)) as reader:
+    with open_las(Path(path)) as reader:
         return int(reader.header.point_count)
 
 
@@ -86,7 +87,7 @@ def read_las(
         Not a LAS/LAZ file, or truncated/corrupt point data.
     """
     path = Path(path)
-    with _open(path) as reader:
+    with open_las(path) as reader:
         header = reader.header
         compressed = path.suffix.lower() == ".laz" or header.are_points_compressed
         check_header(header, path, compressed)
@@ -100,7 +101,7 @@ def read_las(
         out = _Columns(capacity, "red" in header.point_format.dimension_names)
         done = 0
         try:
-            for points in _chunks(reader):
+            for points in held_chunks(reader):
                 check_cancel(cancel)
                 report(progress, done / max(n, 1), f"Reading {path.name}")
                 m = len(points)
@@ -141,9 +142,9 @@ def read_las(
     )
 
 
-def _chunks(reader: laspy.LasReader) -> Iterator:
+def held_chunks(reader: laspy.LasReader, chunk_points: int = _CHUNK) -> Iterator:
     """The reader's chunks of points, a Rust panic's own printout kept off the terminal."""
-    chunks = reader.chunk_iterator(_CHUNK)
+    chunks = reader.chunk_iterator(chunk_points)
     while True:
         with native_stderr_held():
             points = next(chunks, None)

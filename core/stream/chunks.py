@@ -16,8 +16,7 @@ import numpy as np
 
 from core.errors import Cancelled, InputError
 from core.io.copc import las_offset
-from core.io.las import check_header
-from core.io.native import native_stderr_held
+from core.io.las import check_header, held_chunks, open_las
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 #: Points per chunk: about 100 MB of working arrays, large enough for lazrs' threads.
@@ -70,18 +69,7 @@ _STOPS = (Cancelled, KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def _open(path: Path) -> laspy.LasReader:
-    try:
-        with native_stderr_held():
-            return laspy.open(path, laz_backend=_backend(path))
-    except FileNotFoundError as exc:
-        raise InputError("the file does not exist; check the path.", path) from exc
-    except _STOPS:
-        raise
-    except BaseException as exc:  # laspy raises many types for a bad header; lazrs panics
-        raise InputError(
-            f"this is not a readable LAS/LAZ file ({exc}); check the file, or export it again.",
-            path,
-        ) from exc
+    return open_las(path, laz_backend=_backend(path))
 
 
 def _backend(path: Path):
@@ -124,7 +112,7 @@ def las_chunks(
     done = 0
     with _open(path) as reader:
         try:
-            for points in _held(reader.chunk_iterator(max(int(chunk_points), 1))):
+            for points in held_chunks(reader, max(int(chunk_points), 1)):
                 check_cancel(cancel)
                 report(progress, done / max(info.n_points, 1), message or f"reading {path.name}")
                 if done + len(points) > info.n_points:
@@ -147,16 +135,6 @@ def las_chunks(
             path,
         )
     report(progress, 1.0, message or f"reading {path.name}")
-
-
-def _held(chunks: Iterator) -> Iterator:
-    """`chunks`, with a Rust panic's own printout kept off the terminal while each is read."""
-    while True:
-        with native_stderr_held():
-            points = next(chunks, None)
-        if points is None:
-            return
-        yield points
 
 
 def _chunk(points: laspy.ScaleAwarePointRecord, start: int, info: LasInfo) -> Chunk:
