@@ -131,3 +131,15 @@ def test_batch_refuses_outputs_without_a_pattern(tiles, capsys):
     assert "put {stem} in the output pattern" in capsys.readouterr().err
     with pytest.raises(InputError, match="unknown placeholder"):
         plan_jobs("downsample", [str(tiles / "t0.laz")], ["-o", "{stem}{oops}.ply"])
+
+
+def test_a_failed_file_says_what_to_do(tmp_path):
+    """A file the batch cannot read gets one sentence with a remedy, not a bare exception."""
+    from core.batch.tasks import run_command
+
+    folder = tmp_path / "scan.xyz"
+    folder.mkdir()  # a folder where a file was expected
+    outcome = run_command(["downsample", str(folder), *DOWNSAMPLE, "-o", str(tmp_path / "out.ply")])
+    assert not outcome.ok
+    assert "scan.xyz" in outcome.line and "; " in outcome.line
+    assert "Error" not in outcome.line  # no exception class names for the user

@@ -140,8 +140,15 @@ def _outcome(future) -> Outcome:
     try:
         value = future.result()
     except Exception as exc:  # a worker died, or the task could not be sent to one
-        return Outcome(False, f"Dask could not run it ({type(exc).__name__}: {exc})", 0.0)
-    return value if isinstance(value, Outcome) else Outcome(False, f"bad result {value!r}", 0.0)
+        return Outcome(
+            False,
+            f"Dask could not run it ({type(exc).__name__}: {exc}); check the workers' logs "
+            "and their memory, then run the batch again (finished files are skipped).",
+            0.0,
+        )
+    if isinstance(value, Outcome):
+        return value
+    return Outcome(False, f"the worker sent back {value!r}; this is a bug, please report it.", 0.0)
 
 
 def _say(out: IO[str], result: BatchResult, job: FileJob, line: str) -> None:

@@ -56,7 +56,7 @@ def run_command(argv: list[str], folder: str | None = None) -> Outcome:
     from core.cli import build_parser
     from core.cli.common import UsageError
     from core.cli.console import Console
-    from core.errors import Cancelled, InputError
+    from core.failure import describe
 
     start = time.perf_counter()
     out = io.StringIO()
@@ -67,16 +67,12 @@ def run_command(argv: list[str], folder: str | None = None) -> Outcome:
         with contextlib.redirect_stdout(out):
             status = int(args.func(args) or 0)
         ok, line = status == 0, summary_line(argv, out.getvalue()) or f"exit status {status}"
-    except (InputError, UsageError) as exc:
+    except UsageError as exc:
         ok, line = False, str(exc)
-    except Cancelled:
-        ok, line = False, "cancelled"
-    except FileNotFoundError as exc:
-        ok, line = False, f"{exc.filename}: no such file or folder; check the path."
     except MemoryError:
         ok, line = False, "not enough memory; use --stream or a larger voxel size."
     except Exception as exc:  # a bug must not stop the other files; say what it was
-        ok, line = False, f"unexpected error ({type(exc).__name__}: {exc})"
+        ok, line = False, describe(exc)
     return Outcome(ok, line, time.perf_counter() - start)
 
 

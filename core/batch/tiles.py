@@ -63,16 +63,13 @@ def buffered_knn(options: dict, own: tuple[str, str], others: list[tuple[str, st
         command line of this tile).
     own, others : (sample path, sample labels path)
     """
-    from core.errors import InputError
+    from core.failure import describe
 
     start = time.perf_counter()
     try:
         line = _carry(options, own, others)
-    except InputError as exc:
-        return Outcome(False, str(exc), time.perf_counter() - start)
     except Exception as exc:  # a bug must not stop the other tiles; say what it was
-        message = f"unexpected error ({type(exc).__name__}: {exc})"
-        return Outcome(False, message, time.perf_counter() - start)
+        return Outcome(False, describe(exc), time.perf_counter() - start)
     return Outcome(True, line, time.perf_counter() - start)
 
 
