@@ -15,7 +15,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Load, orient and downsample dense point clouds, then label and review them.",
     )
     parser.add_argument(
-        "file", nargs="?", help="a point cloud to open (xyz/txt, PLY, LAS/LAZ, PCD, npy)"
+        "file", nargs="?", help="a point cloud to open (xyz/txt, PLY, LAS/LAZ, COPC, PCD, E57, npy)"
     )
     parser.add_argument(
         "--sample", action="store_true", help="open the bundled synthetic sample scene (1M points)"
