@@ -36,7 +36,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--screenshot",
         metavar="PNG",
-        help="save a screenshot once the cloud is shown, then quit (for docs and checks)",
+        help="save a screenshot of the whole window once the cloud is shown, then quit "
+        "(for docs and checks)",
     )
     return parser.parse_args(argv)
 
@@ -93,9 +94,19 @@ def _screenshot_then_quit(window: object, job: object, path: str) -> None:
         if job is not None and job.is_running():  # type: ignore[attr-defined]
             QTimer.singleShot(200, shoot)
             return
-        QTimer.singleShot(1500, lambda: (window.viewport.screenshot(path), window.close()))  # type: ignore[attr-defined]
+        QTimer.singleShot(1500, lambda: _save_and_close(window, path))
 
     QTimer.singleShot(500, shoot)
+
+
+def _save_and_close(window, path: str) -> None:  # noqa: ANN001 - the main window
+    from gui.screenshot import save_window
+
+    view = window.viewport
+    try:
+        save_window(window, view.plotter, view.image(), path)
+    finally:
+        window.close()
 
 
 if __name__ == "__main__":

@@ -160,3 +160,13 @@ def test_command_line_opens_a_file_and_saves_a_screenshot(
         watchdog.stop()  # it must not fire during a later test
     assert not dialogs
     assert shot.exists() and shot.stat().st_size > 10_000
+    # The whole window, panels and menu included, with the rendered cloud in its middle
+    # (a plain grab leaves the OpenGL view black).
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(shot))
+    screen = QApplication.primaryScreen().availableGeometry()
+    assert image.width() >= 0.9 * screen.width()  # the window, sized to the screen
+    middle = {image.pixel(image.width() // 2 + dx, image.height() // 2 + dy)
+              for dx in range(-40, 40, 4) for dy in range(-40, 40, 4)}  # fmt: skip
+    assert len(middle) > 20  # points of many colours, not one flat colour
