@@ -29,6 +29,12 @@ class PointCloud:
         Add it to `xyz` to get the file's coordinates back.
     source : str
         Where the cloud came from (a path, or a description).
+    point_fields : dict of str to (N,) array
+        The file's other per-point fields by name (LAS return_number, classification,
+        gps_time, extra bytes; PLY/PCD extra scalars), in the file's own dtype (uint8,
+        uint16, int16, float64...), never widened. Readers keep only fields that vary:
+        a constant field tells nothing about any point and would cost N values of memory
+        for every field a format always carries (a LAS holds 11 to 16 of them).
     """
 
     xyz: np.ndarray
@@ -37,6 +43,7 @@ class PointCloud:
     labels: np.ndarray | None = None
     offset: np.ndarray = field(default_factory=lambda: np.zeros(3))
     source: str = ""
+    point_fields: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.xyz = np.asarray(self.xyz, dtype=np.float64)
@@ -53,6 +60,9 @@ class PointCloud:
             self.labels = np.asarray(self.labels)
             _check_len("labels", self.labels, n, (n,))
         self.offset = np.asarray(self.offset, dtype=np.float64).reshape(3)
+        self.point_fields = {name: np.asarray(a) for name, a in self.point_fields.items()}
+        for name, values in self.point_fields.items():
+            _check_len(name, values, n, (n,))
 
     def __len__(self) -> int:
         return len(self.xyz)
@@ -71,13 +81,14 @@ class PointCloud:
         return lo, hi
 
     def fields(self) -> list[str]:
-        """Names of the attributes present, e.g. ['xyz', 'rgb', 'labels']."""
+        """Names of the attributes present, e.g. ['xyz', 'rgb', 'labels', 'return_number']."""
         names = ["xyz"]
         names += [n for n in ("rgb", "intensity", "labels") if getattr(self, n) is not None]
-        return names
+        return names + list(self.point_fields)
 
     def subset(self, index: np.ndarray) -> PointCloud:
-        """The points at `index` (integer indices or a boolean mask), all attributes kept."""
+        """The points at `index` (integer indices or a boolean mask), all attributes kept
+        (the point fields too, in their own dtype)."""
         pick = lambda a: None if a is None else a[index]  # noqa: E731
         return replace(
             self,
@@ -85,6 +96,7 @@ class PointCloud:
             rgb=pick(self.rgb),
             intensity=pick(self.intensity),
             labels=pick(self.labels),
+            point_fields={name: a[index] for name, a in self.point_fields.items()},
         )
 
     def with_xyz(self, xyz: np.ndarray) -> PointCloud:

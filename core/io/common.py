@@ -147,3 +147,55 @@ def first_bad_ascii_line(lines, first_number: int, width: int, rows: int) -> tup
             except ValueError:
                 return number, f"{token[:30]!r} is not a number"
     return number + 1, f"the file is truncated: its data ends before the {rows:,} points announced"
+
+
+class VaryingFields:
+    """Per-point fields filled chunk by chunk; memory is taken only once a field varies.
+
+    A field whose values all equal its first one tells nothing (lone-star's LAS carries
+    eleven such fields), so it costs no array at all: one is allocated, and the rows
+    before filled with the first value, at the first chunk that differs.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._first: dict[str, object] = {}
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def put(self, start: int, name: str, values: np.ndarray) -> None:
+        """Rows start.. of field `name` ((M,) array; other shapes are not point fields)."""
+        values = np.asarray(values)
+        stop = start + len(values)
+        if values.ndim != 1 or not len(values):
+            return
+        if name in self.arrays:
+            self.arrays[name][start:stop] = values
+            return
+        first = self._first.setdefault(name, values[0])
+        if (values == first).all():
+            return
+        array = np.empty(self.capacity, values.dtype)
+        array[:start] = first
+        array[start:stop] = values
+        self.arrays[name] = array
+
+    def grow(self, size: int) -> None:
+        """Room for `size` rows (a LAZ whose header under-counts its points)."""
+        self.capacity = size
+        for array in self.arrays.values():
+            array.resize(size, refcheck=False)
+
+    def result(self, n: int) -> dict[str, np.ndarray]:
+        """The varying fields, `n` rows each."""
+        return {name: array[:n] for name, array in self.arrays.items()}
+
+
+def varying_columns(rows: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+    """The columns `names` of a structured array that vary, each copied out contiguous (so
+    the whole record array is not kept alive for one column), in its own dtype."""
+    out = {}
+    for name in names:
+        column = rows[name]
+        if column.ndim == 1 and len(column) and not (column == column[0]).all():
+            out[name] = np.ascontiguousarray(column)
+    return out

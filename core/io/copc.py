@@ -17,7 +17,8 @@ from laspy.copc import Bounds, CopcReader, load_octree_for_query
 
 from core.cloud import PointCloud
 from core.errors import Cancelled, InputError
-from core.io.common import RECENTRE_ABOVE, rgb16_to_rgb8
+from core.io.common import RECENTRE_ABOVE, VaryingFields, rgb16_to_rgb8
+from core.io.las import field_names
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 COPC_SUFFIX = ".copc.laz"
@@ -73,7 +74,8 @@ def read_copc(
     -------
     PointCloud
         As `core.io.las.read_las`: xyz float64 recentred, rgb uint8, intensity float32,
-        labels = classification (None when all 0). Points come in octree order.
+        labels = classification (None when all 0), point_fields = the other
+        dimensions that vary. Points come in octree order.
 
     Raises
     ------
@@ -122,6 +124,8 @@ def cloud_from_records(
     rgb16 = np.empty((n, 3), np.uint16) if "red" in names else None
     intensity = np.empty(n, np.float32)
     classes = np.empty(n, np.uint8)
+    fields = VaryingFields(n)
+    kept = field_names(header)
     done = 0
     for points in parts:
         rows = slice(done, done + len(points))
@@ -132,6 +136,8 @@ def cloud_from_records(
                 rgb16[rows, axis] = points[name]
         intensity[rows] = points.intensity
         classes[rows] = points.classification
+        for name in kept:
+            fields.put(done, name, points[name])
         done += len(points)
     return PointCloud(
         xyz=xyz,
@@ -140,4 +146,5 @@ def cloud_from_records(
         labels=classes if classes.any() else None,
         offset=offset,
         source=source,
+        point_fields=fields.result(n),
     )

@@ -23,6 +23,8 @@ from core.progress import CancelFn, ProgressFn, check_cancel, report
 _CARTESIAN = ("cartesianX", "cartesianY", "cartesianZ")
 _SPHERICAL = ("sphericalRange", "sphericalAzimuth", "sphericalElevation")
 _COLOUR = ("colorRed", "colorGreen", "colorBlue")
+#: Held elsewhere (xyz, rgb, intensity) or only used to drop invalid points.
+_NOT_FIELDS = {*_CARTESIAN, *_SPHERICAL, *_COLOUR, "intensity"}
 
 
 def _open(path: Path):
@@ -50,7 +52,8 @@ def read_e57(
     PointCloud
         xyz (N, 3) float64 with each scan's pose applied, recentred when georeferenced;
         rgb (N, 3) uint8 when any scan has colour; intensity (N,) float32 when any scan
-        has intensity (as stored, e.g. 0-1); no labels.
+        has intensity (as stored, e.g. 0-1); no labels; point_fields = the other
+        fields (rowIndex, returnIndex, timeStamp...) that every scan has and that vary.
 
     Raises
     ------
@@ -80,6 +83,7 @@ def read_e57(
         intensity=_joined(scans, "intensity", (), np.float32),
         offset=offset,
         source=str(path),
+        point_fields=_point_fields(scans),
     )
 
 
@@ -106,7 +110,18 @@ def _read_scan(e57, index: int, path: Path) -> dict[str, np.ndarray]:
         scan["rgb"] = _to_uint8(rgb, header)
     if "intensity" in fields:
         scan["intensity"] = np.asarray(raw["intensity"], np.float32)[keep]
+    for name in fields - _NOT_FIELDS:
+        if not name.endswith("InvalidState"):
+            scan[f"field:{name}"] = np.asarray(raw[name])[keep]
     return scan
+
+
+def _point_fields(scans: list[dict]) -> dict[str, np.ndarray]:
+    """The fields every scan has (a field missing from one scan has no value to give its
+    points), joined, constant ones left out."""
+    names = set.intersection(*({k for k in s if k.startswith("field:")} for s in scans))
+    joined = {name[6:]: np.concatenate([s[name] for s in scans]) for name in sorted(names)}
+    return {k: v for k, v in joined.items() if v.ndim == 1 and len(v) and (v != v[0]).any()}
 
 
 def _posed(local: np.ndarray, header) -> np.ndarray:

@@ -15,7 +15,13 @@ import numpy as np
 from core.atomic import atomic_path
 from core.cloud import PointCloud
 from core.errors import Cancelled, InputError
-from core.io.common import RECENTRE_ABOVE, absolute_xyz, check_claim, rgb16_to_rgb8
+from core.io.common import (
+    RECENTRE_ABOVE,
+    VaryingFields,
+    absolute_xyz,
+    check_claim,
+    rgb16_to_rgb8,
+)
 from core.io.native import native_stderr_held
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
 
@@ -25,6 +31,8 @@ LAS_EXTENSIONS = (".las", ".laz")
 #: BaseException).
 _STOPS = (Cancelled, KeyboardInterrupt, SystemExit, GeneratorExit)
 _CHUNK = 1_000_000
+#: Dimensions held elsewhere in the PointCloud (xyz, rgb, intensity), not as point fields.
+_NOT_FIELDS = {"X", "Y", "Z", "red", "green", "blue", "intensity"}
 
 
 def open_las(path: Path, laz_backend=None) -> laspy.LasReader:
@@ -79,7 +87,9 @@ def read_las(
         xyz float64 recentred (offset = floor of the minimum corner when coordinates
         exceed 1e4 m), rgb uint8 (16-bit colour >> 8; kept as is when all <= 255),
         intensity float32, labels = classification uint8 (None when every point is 0,
-        i.e. never classified; intensity likewise).
+        i.e. never classified; intensity likewise), point_fields = every other
+        dimension that varies (return_number, classification, user_data, gps_time,
+        extra bytes...) in laspy's dtype for it.
 
     Raises
     ------
@@ -98,7 +108,7 @@ def read_las(
         # A LAZ header's count is believed only up to a byte a point (real files take 2-6);
         # beyond that the arrays grow as points really arrive.
         capacity = min(n, path.stat().st_size) if compressed else n
-        out = _Columns(capacity, "red" in header.point_format.dimension_names)
+        out = _Columns(capacity, "red" in header.point_format.dimension_names, field_names(header))
         done = 0
         try:
             for points in held_chunks(reader):
@@ -139,7 +149,13 @@ def read_las(
         labels=out.classes if out.classes.any() else None,
         offset=offset,
         source=str(path),
+        point_fields=out.fields.result(n),
     )
+
+
+def field_names(header: laspy.LasHeader) -> list[str]:
+    """The point format's dimensions kept as point fields (all but xyz, rgb, intensity)."""
+    return [d for d in header.point_format.dimension_names if d not in _NOT_FIELDS]
 
 
 def held_chunks(reader: laspy.LasReader, chunk_points: int = _CHUNK) -> Iterator:
@@ -155,13 +171,16 @@ def held_chunks(reader: laspy.LasReader, chunk_points: int = _CHUNK) -> Iterator
 
 class _Columns:
     """The point arrays being filled: xyz (N, 3) float64, rgb16 (N, 3) uint16 or None,
-    intensity (N,) float32, classes (N,) uint8; grown in place when a chunk needs room."""
+    intensity (N,) float32, classes (N,) uint8, the varying `fields`; grown in place when
+    a chunk needs room."""
 
-    def __init__(self, capacity: int, has_rgb: bool):
+    def __init__(self, capacity: int, has_rgb: bool, field_names: list[str]):
         self.xyz = np.empty((capacity, 3), np.float64)
         self.rgb16 = np.empty((capacity, 3), np.uint16) if has_rgb else None
         self.intensity = np.empty(capacity, np.float32)
         self.classes = np.empty(capacity, np.uint8)
+        self.field_names = field_names
+        self.fields = VaryingFields(capacity)
 
     def put(self, start: int, points, offset: np.ndarray, n: int) -> None:
         stop = start + len(points)
@@ -170,6 +189,7 @@ class _Columns:
             for array in (self.xyz, self.rgb16, self.intensity, self.classes):
                 if array is not None:
                     array.resize((size, *array.shape[1:]), refcheck=False)
+            self.fields.grow(size)
         rows = slice(start, stop)
         for axis, name in enumerate("xyz"):
             self.xyz[rows, axis] = np.asarray(points[name], dtype=np.float64) - offset[axis]
@@ -178,6 +198,8 @@ class _Columns:
                 self.rgb16[rows, axis] = points[name]
         self.intensity[rows] = points.intensity
         self.classes[rows] = points.classification
+        for name in self.field_names:
+            self.fields.put(start, name, points[name])
 
 
 def _scale_for(extent: float) -> float:

@@ -24,11 +24,12 @@ from core.io.common import (
     first_bad_ascii_line,
     labels_from_values,
     recentre,
+    varying_columns,
 )
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 
 ENCODINGS = ("ascii", "binary", "binary_compressed")
-#: The fields turned into point attributes (the others are read and ignored).
+#: The fields turned into point attributes (the others that vary become point fields).
 _READ_FIELDS = ("x", "y", "z", "rgb", "rgba", "intensity", "label")
 #: LZF turns at most 264 bytes into a 3-byte back-reference: a bound on the decompressed size.
 _LZF_MAX_RATIO = 90
@@ -277,7 +278,10 @@ def _to_cloud(rows: np.ndarray, path: Path) -> PointCloud:
     intensity = rows["intensity"] if "intensity" in names else None
     labels = labels_from_values(rows["label"], path) if "label" in names else None
     offset = recentre(xyz)
-    return PointCloud(xyz, rgb, intensity, labels, offset, str(path))
+    # PCL pads records with fields named "_": not data.
+    other = [n for n in names if n not in _READ_FIELDS and not n.startswith("_")]
+    fields = varying_columns(rows, other)
+    return PointCloud(xyz, rgb, intensity, labels, offset, str(path), point_fields=fields)
 
 
 def write_pcd(

@@ -24,6 +24,7 @@ from core.io.common import (
     labels_from_values,
     recentre,
     rgb16_to_rgb8,
+    varying_columns,
 )
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
 
@@ -282,11 +283,16 @@ def _to_cloud(rows: np.ndarray, vertex: _Element, path: Path) -> PointCloud:
             else:
                 rgb = columns.astype(np.uint8)
             break
-    intensity = next((rows[lower[n]] for n in _INTENSITY if n in lower), None)
+    intensity_name = next((lower[n] for n in _INTENSITY if n in lower), None)
+    intensity = None if intensity_name is None else rows[intensity_name]
     label_name = next((lower[n] for n in _LABEL if n in lower), None)
     labels = None if label_name is None else labels_from_values(rows[label_name], path)
     offset = recentre(xyz)
-    return PointCloud(xyz, rgb, intensity, labels, offset, str(path))
+    used = {*"xyz", *(n for names in _COLOURS for n in names), "alpha"}
+    other = [n for n in rows.dtype.names or () if n.lower() not in used]
+    other = [n for n in other if n not in (intensity_name, label_name)]
+    fields = varying_columns(rows, other)
+    return PointCloud(xyz, rgb, intensity, labels, offset, str(path), point_fields=fields)
 
 
 def write_ply(

@@ -1,0 +1,141 @@
+"""Per-point fields beyond xyz/rgb/intensity (return number, classification, user data...):
+read from real LAS/LAZ/COPC scans, equal to laspy's own read, constant ones dropped, and
+carried by every operation that keeps rows."""
+
+from __future__ import annotations
+
+import laspy
+import numpy as np
+import pytest
+
+from core.cloud import PointCloud
+from core.downsample import downsample
+from core.io import read_cloud, write_cloud
+from core.io.ply import read_ply
+
+
+def _laspy_fields(path) -> dict[str, np.ndarray]:
+    """Every dimension laspy reads, as plain arrays."""
+    las = laspy.read(path)
+    return {name: np.asarray(las[name]) for name in las.point_format.dimension_names}
+
+
+@pytest.mark.parametrize(
+    ("name", "varying", "constant"),
+    [
+        (
+            "autzen_trim.las",
+            {
+                "return_number",
+                "number_of_returns",
+                "scan_direction_flag",
+                "classification",
+                "scan_angle_rank",
+                "user_data",
+                "gps_time",
+            },
+            {"edge_of_flight_line", "synthetic", "key_point", "withheld", "point_source_id"},
+        ),
+        (
+            "brighton_small.laz",
+            {"classification", "key_point"},
+            {"return_number", "user_data", "gps_time", "point_source_id", "scan_angle_rank"},
+        ),
+    ],
+)
+def test_las_fields_equal_laspy_and_constant_ones_are_dropped(data_dir, name, varying, constant):
+    path = data_dir / name
+    cloud = read_cloud(path)
+    truth = _laspy_fields(path)
+    assert set(cloud.point_fields) == varying
+    for field in varying:
+        values = cloud.point_fields[field]
+        assert values.dtype == truth[field].dtype, field  # the file's dtype, not float64
+        assert np.array_equal(values, truth[field]), field
+    for field in constant:
+        assert len(np.unique(truth[field])) == 1  # really constant in the file
+    # Colour, intensity and coordinates stay where they were, not duplicated as fields.
+    assert not {"X", "Y", "Z", "red", "green", "blue", "intensity"} & set(cloud.point_fields)
+    assert set(cloud.fields()) >= {"xyz", "rgb", "labels", *varying}
+
+
+def test_lone_star_laz_and_copc_have_no_varying_field(data_dir):
+    for name in ("lone-star.laz", "lone-star.copc.laz"):
+        cloud = read_cloud(data_dir / name)
+        truth = _laspy_fields(data_dir / name)
+        assert cloud.point_fields == {}, name
+        # Every one of its per-point fields is constant: nothing worth keeping.
+        assert all(len(np.unique(truth[f])) == 1 for f in truth if f not in "XYZintensity")
+
+
+def test_copc_fields_follow_the_octree_order(data_dir):
+    path = data_dir / "1.2-with-color.copc.laz"
+    cloud = read_cloud(path)
+    truth = _laspy_fields(path)
+    assert {"return_number", "classification", "user_data", "gps_time"} <= set(cloud.point_fields)
+    # COPC returns points in octree order: match them to laspy's rows by gps_time (unique).
+    order = np.argsort(truth["gps_time"])[
+        np.searchsorted(np.sort(truth["gps_time"]), cloud.point_fields["gps_time"])
+    ]
+    for field, values in cloud.point_fields.items():
+        assert np.array_equal(values, truth[field][order]), field
+
+
+def test_fields_follow_subsets_and_row_keeping_samples(data_dir):
+    cloud = read_cloud(data_dir / "autzen_trim.las")
+    returns = cloud.point_fields["return_number"]
+    rows = np.flatnonzero(cloud.xyz[:, 0] < np.median(cloud.xyz[:, 0]))  # a crop
+    crop = cloud.subset(rows)
+    assert np.array_equal(crop.point_fields["return_number"], returns[rows])
+    assert crop.point_fields["gps_time"].dtype == np.float64
+    for method, size in (("stride", 10_000), ("random", 10_000), ("voxel-nearest", 2.0)):
+        kwargs = {"target": size} if method in ("stride", "random") else {"voxel_size": size}
+        result = downsample(cloud, method, **kwargs)
+        sample = result.sample
+        assert set(sample.point_fields) == set(cloud.point_fields), method
+        # Each sample point is a real point: its fields are that point's, found by xyz.
+        full_rows = _rows_of(cloud.xyz, sample.xyz)
+        for field, values in sample.point_fields.items():
+            assert values.dtype == cloud.point_fields[field].dtype
+            assert np.array_equal(values, cloud.point_fields[field][full_rows]), (method, field)
+    mean = downsample(cloud, "voxel-mean", voxel_size=2.0).sample
+    assert mean.point_fields == {}  # a mean of return numbers means nothing
+
+
+def _rows_of(full_xyz: np.ndarray, sample_xyz: np.ndarray) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    distance, rows = cKDTree(full_xyz).query(sample_xyz)
+    assert distance.max() == 0.0
+    return rows
+
+
+def test_ply_and_pcd_extra_scalars_become_fields(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 500
+    cloud = PointCloud(xyz=rng.random((n, 3)), rgb=rng.integers(0, 255, (n, 3)))
+    origin = rng.integers(0, 3, n).astype(np.uint8)
+    write_cloud(cloud, tmp_path / "a.ply", extra={"label_origin": origin, "flat": np.ones(n)})
+    back = read_ply(tmp_path / "a.ply")
+    assert set(back.point_fields) == {"label_origin"}  # "flat" is constant
+    assert back.point_fields["label_origin"].dtype == np.uint8
+    assert np.array_equal(back.point_fields["label_origin"], origin)
+    assert back.point_fields["label_origin"].flags.c_contiguous
+
+    header = (
+        "VERSION .7\nFIELDS x y z curvature ring _\nSIZE 4 4 4 4 2 1\nTYPE F F F F U U\n"
+        f"COUNT 1 1 1 1 1 1\nWIDTH {n}\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS {n}\n"
+        "DATA ascii\n"
+    )
+    ring = rng.integers(0, 16, n)
+    lines = [f"{x} {y} {z} 0.5 {r} {r % 2}" for (x, y, z), r in zip(cloud.xyz, ring, strict=True)]
+    (tmp_path / "b.pcd").write_text(header + "\n".join(lines) + "\n")
+    pcd = read_cloud(tmp_path / "b.pcd")
+    assert set(pcd.point_fields) == {"ring"}  # curvature is constant, "_" is padding
+    assert pcd.point_fields["ring"].dtype == np.uint16
+    assert np.array_equal(pcd.point_fields["ring"], ring)
+
+
+def test_a_field_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError, match="gps_time"):
+        PointCloud(xyz=np.zeros((3, 3)), point_fields={"gps_time": np.zeros(2)})
