@@ -58,3 +58,20 @@ def test_missing_frame_labels_are_refused_and_unlabeled_kept(sample):
     short = [np.zeros(3, np.uint8)] * len(frames)
     with pytest.raises(InputError, match="frame 1 has 3 labels"):
         stitch_labels(frames, short, sample.xyz)
+
+
+def test_a_sample_needing_three_frames_makes_three(sample):
+    # The room is 6 m x 5 m: three slabs across its length, not four quarters.
+    frames = split_frames(sample.xyz, max_points=2_300, overlap=0.05)
+    assert len(frames) == 3
+    assert all(len(f.rows) <= 2_300 for f in frames)
+    xs = sorted(float(f.centre[0]) for f in frames)
+    assert xs[0] < 2.0 < xs[1] < 4.0 < xs[2]
+
+
+def test_identical_points_are_split_by_rank():
+    xyz = np.zeros((900, 3))
+    xyz[:, 0] = np.repeat([0.0, 1.0], 450)
+    frames = split_frames(xyz, max_points=300)
+    assert len(frames) == 3 and sorted(len(f.rows) for f in frames) == [300, 300, 300]
+    assert np.array_equal(np.sort(np.concatenate([f.rows for f in frames])), np.arange(900))

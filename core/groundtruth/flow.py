@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import InputError
-from core.groundtruth import jobs, output, s3
+from core.groundtruth import jobs, multiframe, output, s3
 from core.groundtruth.errors import AwsError, JobFailed, ValidationFailed, aws_errors
 from core.groundtruth.labelconfig import label_config as make_label_config
 from core.groundtruth.record import JobRecord, save_record
@@ -129,7 +129,8 @@ def prepare(
         config,
         region=settings.region,
         bucket_region=prepared.bucket_region,
-        n_points=rec.n_points,
+        n_points=max(rec.frame_point_counts()),
+        n_frames=rec.n_frames,
     )
     prepared.problems = check.problems + prepared.problems
     prepared.warnings += check.warnings
@@ -176,6 +177,7 @@ def fetch_labels(
     """Download and decode the job's labels; carry them to the full cloud if the record can."""
     if not (rec.job_name and rec.bucket):
         raise InputError("this record was never submitted; submit the job first.", rec.path)
+    frames = multiframe.load_frames(rec) if rec.frames else None  # before any AWS call
     status = status or jobs.describe_job(clients.sagemaker, rec.job_name)
     if status.status == "Failed":
         raise JobFailed(rec.job_name, status.failure_reason)
@@ -195,7 +197,22 @@ def fetch_labels(
             "the record belongs to it.",
             manifest_uri,
         ) from exc
-    entry = output.pick_line(output.parse_manifest(text, manifest_uri), _frame_uri(rec))
+    lines = output.parse_manifest(text, manifest_uri)
+    if frames is not None:
+        fetched = multiframe.decode_frames(
+            rec, *frames, lines, manifest_uri, lambda uri: s3.read_object(clients.s3, uri),
+            progress=sub_progress(progress, 0.3, 0.95), cancel=cancel,
+        )  # fmt: skip
+    else:
+        fetched = _decode_one(rec, clients, lines, manifest_uri, progress, cancel)
+    fetched.labels_full = _carry_to_full(rec, fetched.labels_sample)
+    report(progress, 1.0, "labels fetched")
+    return fetched
+
+
+def _decode_one(rec, clients, lines, manifest_uri, progress, cancel) -> output.FetchedLabels:
+    """The labels of a single-frame job."""
+    entry = output.pick_line(lines, _frame_uri(rec))
     label_uri, color_map = output.label_reference(entry, rec.label_attribute_name, manifest_uri)
     check_cancel(cancel)
     report(progress, 0.4, "downloading the labels")
@@ -204,8 +221,7 @@ def fetch_labels(
     labels, unmatched = output.gt_to_class_ids(gt_index, color_map, rec.label_classes())
     fetched = output.FetchedLabels(labels, gt_index, color_map, label_uri, manifest_uri)
     fetched.unmatched = unmatched
-    fetched.labels_full = _carry_to_full(rec, labels)
-    report(progress, 1.0, "labels fetched")
+    fetched.frame_label_uris = [label_uri]
     return fetched
 
 

@@ -1,12 +1,13 @@
 """A sample too big for one Ground Truth frame, split into several, and the labels stitched.
 
 AWS recommends at most 500,000 points a frame (frames over 1M may not render). A sample
-larger than the limit becomes spatial tiles: the cloud is cut at the median of its
-longest side until every tile, with a small overlap of the tiles around it, holds at
-most the limit. Each frame is one line of the manifest; a labeler working near a frame
-edge sees a little of the next one. Fetching stitches the labels of all frames back
-into sample order: a point seen by several frames takes the label of the frame whose
-tile centre is nearest.
+larger than the limit becomes spatial tiles: the cloud is cut across its longest side
+into as many slabs of equal counts as the limit asks for (only two when the slabs would
+be more than three times longer than wide), again and again until every tile, with a
+small overlap of the tiles around it, holds at most the limit. Each frame is one line of
+the manifest; a labeler working near a frame edge sees a little of the next one.
+Fetching stitches the labels of all frames back into sample order: a point seen by
+several frames takes the label of the frame whose tile centre is nearest.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def split_frames(
                 )
             frames.append(Frame(np.sort(shown), box_lo, box_hi))
             continue
-        pending.extend(_halves(xyz, rows, box_lo, box_hi))
+        pending.extend(_slabs(xyz, rows, box_lo, box_hi, -(-len(shown) // max_points)))
     frames.sort(key=lambda f: tuple(f.centre))
     return frames
 
@@ -92,18 +93,57 @@ def _inside(xyz: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.all((xyz >= lo) & (xyz <= hi), axis=1))
 
 
-def _halves(xyz, rows, lo, hi):
-    """The rows and boxes of the two halves cut at the median of the longest side."""
-    axis = int(np.argmax(hi - lo))
+#: Slabs are never cut more than this many times longer than wide (else halves instead).
+_MOST_ELONGATED = 3.0
+
+
+def _slabs(xyz, rows, lo, hi, wanted: int):
+    """The rows and boxes of `wanted` slabs of equal counts across the longest side.
+
+    Fewer frames means fewer tasks, so a sample needing 3 frames makes 3, not 4; but
+    slabs thinner than a third of their length would show the labeler a sliver, so
+    those are cut in two instead and each half is split again.
+    """
+    extent = hi - lo
+    axis = int(np.argmax(extent))
+    second = float(np.sort(extent)[-2])
+    k = wanted if extent[axis] / wanted * _MOST_ELONGATED >= second else 2
     values = xyz[rows, axis]
-    cut = float(np.median(values))
-    left = values < cut
-    if left.all() or not left.any():  # many equal values: split the rows by rank instead
-        left = np.zeros(len(rows), bool)
-        left[np.argsort(values, kind="stable")[: len(rows) // 2]] = True
-    left_hi, right_lo = hi.copy(), lo.copy()
-    left_hi[axis] = right_lo[axis] = cut
-    return [(rows[left], lo, left_hi), (rows[~left], right_lo, hi)]
+    cuts = np.quantile(values, np.arange(1, k) / k)
+    part = np.searchsorted(cuts, values, side="right")  # slab of each row: value >= its cut
+    if len(np.unique(part)) < k:  # many equal values: split the rows by rank instead
+        part = np.empty(len(rows), np.int64)
+        part[np.argsort(values, kind="stable")] = np.arange(len(rows)) * k // len(rows)
+        cuts = np.array([values[part == j].min() for j in range(1, k)])
+    edges = [lo[axis], *cuts, hi[axis]]
+    out = []
+    for j in range(k):
+        slab_lo, slab_hi = lo.copy(), hi.copy()
+        slab_lo[axis], slab_hi[axis] = edges[j], edges[j + 1]
+        out.append((rows[part == j], slab_lo, slab_hi))
+    return out
+
+
+def nearest_frame(frames: list[Frame], xyz: np.ndarray) -> np.ndarray:
+    """The frame (its position in `frames`) each sample point takes its label from.
+
+    A point shown in several frames belongs to the frame whose tile centre is nearest;
+    on a tie the earlier frame wins. A point no frame shows gets -1.
+
+    Returns
+    -------
+    (M,) int32
+    """
+    xyz = np.asarray(xyz, np.float64)
+    owner = np.full(len(xyz), -1, np.int32)
+    best = np.full(len(xyz), np.inf)
+    for number, frame in enumerate(frames):
+        distance = np.linalg.norm(xyz[frame.rows] - frame.centre, axis=1)
+        nearer = distance < best[frame.rows]
+        rows = frame.rows[nearer]
+        owner[rows] = number
+        best[rows] = distance[nearer]
+    return owner
 
 
 def stitch_labels(
@@ -119,14 +159,23 @@ def stitch_labels(
     InputError
         A frame's labels of the wrong length.
     """
+    return stitch_by_owner(frames, frame_labels, nearest_frame(frames, xyz))
+
+
+def stitch_by_owner(
+    frames: list[Frame], frame_labels: list[np.ndarray], owner: np.ndarray
+) -> np.ndarray:
+    """`stitch_labels` with the owning frame of each point already known (`nearest_frame`).
+
+    The job record keeps `owner` from the export, so fetching needs no coordinates.
+    """
     if len(frame_labels) != len(frames):
         raise InputError(
             f"got labels for {len(frame_labels)} frames but the job has {len(frames)}; "
             "fetch the labels of every frame."
         )
     dtype = np.result_type(np.uint8, *[np.asarray(labels).dtype for labels in frame_labels])
-    out = np.full(len(xyz), UNLABELED, dtype=dtype)
-    best = np.full(len(xyz), np.inf)
+    out = np.full(len(owner), UNLABELED, dtype=dtype)
     for number, (frame, labels) in enumerate(zip(frames, frame_labels, strict=True)):
         labels = np.asarray(labels)
         if labels.shape != frame.rows.shape:
@@ -134,9 +183,6 @@ def stitch_labels(
                 f"frame {number + 1} has {len(labels):,} labels for its {len(frame.rows):,} "
                 "points; fetch that frame's labels again."
             )
-        distance = np.linalg.norm(xyz[frame.rows] - frame.centre, axis=1)
-        nearer = distance < best[frame.rows]
-        rows = frame.rows[nearer]
-        out[rows] = labels[nearer]
-        best[rows] = distance[nearer]
+        mine = owner[frame.rows] == number
+        out[frame.rows[mine]] = labels[mine]
     return out

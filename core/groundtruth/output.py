@@ -226,6 +226,10 @@ class FetchedLabels:
         Ground Truth's indices, after the ``color-map`` check.
     labels_full : (M,) or None
         Carried to every full-cloud point through the record's index map, when it has one.
+    n_frames : int
+        Frames of the job; with several, the labels above are stitched in sample order.
+    missing_frames : list of int
+        Frames (from 1) Ground Truth gave no labels: their tiles stay unlabeled.
     """
 
     labels_sample: np.ndarray
@@ -235,6 +239,9 @@ class FetchedLabels:
     output_manifest_uri: str
     labels_full: np.ndarray | None = None
     unmatched: list[str] = field(default_factory=list)
+    n_frames: int = 1
+    missing_frames: list[int] = field(default_factory=list)
+    frame_label_uris: list[str] = field(default_factory=list)
 
     @property
     def n_unlabeled(self) -> int:

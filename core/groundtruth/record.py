@@ -1,7 +1,11 @@
-"""The local job record: a JSON file next to the exported frame.
+"""The local job record: a JSON file next to the exported frame (or frames).
 
 It holds everything needed to follow a job and fetch its labels days later (from the GUI
 or ``denselabel gt status|fetch RECORD``). It never holds a secret: no keys, no tokens.
+
+A sample bigger than one frame is exported as several (`frames`: each frame's file and
+point count; `frame_rows_path`: a ``.npz`` beside the record with each frame's sample
+rows). Version 2 records have them; version 1 records are single-frame and still load.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from core.classes import LabelClass
 from core.errors import InputError
 
 RECORD_SUFFIX = ".gt.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+#: The version a single-frame record is written with, so older DenseLabels still read it.
+SINGLE_FRAME_VERSION = 1
 _REQUIRED = ("frame_format", "n_points", "offset", "origin", "classes", "timestamp", "created")
 
 
@@ -34,6 +40,13 @@ class JobRecord:
         Add it to frame coordinates to get the original file's coordinates.
     classes : list of dict
         ``{"id", "name", "color"}`` in label-config order (Ground Truth index i = entry i).
+    n_points : int
+        Points of the sample (of the one frame, when there is one).
+    frames : list of dict or None
+        ``{"path", "n_points", "lo", "hi"}`` per frame of a multi-frame job (lo, hi: the
+        tile's box in frame coordinates); None for a single-frame job (`frame_path`).
+    frame_rows_path : str or None
+        The ``.npz`` of each frame's sample rows and each row's owning frame.
     """
 
     frame_path: str
@@ -57,7 +70,10 @@ class JobRecord:
     workteam_arn: str | None = None
     job_arn: str | None = None
     submitted: str | None = None
-    version: int = RECORD_VERSION
+    frames: list[dict[str, Any]] | None = None
+    frame_rows_path: str | None = None
+    frame_overlap: float = 0.0
+    version: int = SINGLE_FRAME_VERSION
     path: str | None = field(default=None, compare=False)
 
     def label_classes(self) -> list[LabelClass]:
@@ -66,8 +82,24 @@ class JobRecord:
 
     @property
     def frame_key(self) -> str:
-        """S3 key of the frame (needs `input_prefix`)."""
-        return f"{self.input_prefix}/{Path(self.frame_path).name}"
+        """S3 key of the (first) frame (needs `input_prefix`)."""
+        return self.frame_keys()[0]
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.frames) if self.frames else 1
+
+    def frame_files(self) -> list[str]:
+        """The exported frame files as the record names them, in manifest order."""
+        return [str(f["path"]) for f in self.frames] if self.frames else [self.frame_path]
+
+    def frame_point_counts(self) -> list[int]:
+        """Points of each frame, in manifest order."""
+        return [int(f["n_points"]) for f in self.frames] if self.frames else [self.n_points]
+
+    def frame_keys(self) -> list[str]:
+        """S3 keys of the frames (needs `input_prefix`)."""
+        return [f"{self.input_prefix}/{Path(name).name}" for name in self.frame_files()]
 
     @property
     def manifest_key(self) -> str:
@@ -153,7 +185,7 @@ _TEXT_FIELDS = ("frame_path", "frame_format", "origin", "created")
 _OPTIONAL_TEXT = (
     "label_config_path", "sample_path", "index_map_path", "job_name", "region", "bucket",
     "input_prefix", "output_prefix", "label_attribute_name", "role_arn", "workteam_arn",
-    "job_arn", "submitted",
+    "job_arn", "submitted", "frame_rows_path",
 )  # fmt: skip
 
 
@@ -192,6 +224,25 @@ def _check_types(data: dict[str, Any], path: Path) -> None:
     classes = data["classes"]
     if not isinstance(classes, list) or not all(map(_is_class, classes)):
         refuse("classes", 'a list of {"id": INT, "name": TEXT, "color": [R, G, B]}')
+    if "frame_overlap" in data and not (
+        _is_finite(data["frame_overlap"]) and data["frame_overlap"] >= 0
+    ):
+        refuse("frame_overlap", "a number of metres >= 0")
+    frames = data.get("frames")
+    if frames is None:
+        return
+    if not isinstance(frames, list) or not frames or not all(map(_is_frame, frames)):
+        refuse("frames", 'a list of {"path": TEXT, "n_points": INT, "lo": [3], "hi": [3]}')
+    if not data.get("frame_rows_path"):
+        refuse("frame_rows_path", "the .npz of the frames' rows (a multi-frame record)")
+
+
+def _is_frame(item: Any) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
+        return False
+    corners = [item.get("lo"), item.get("hi")]
+    boxes_ok = all(isinstance(c, list) and len(c) == 3 and all(map(_is_finite, c)) for c in corners)
+    return _is_int(item.get("n_points")) and item["n_points"] >= 1 and boxes_ok
 
 
 def _is_int(value: Any) -> bool:

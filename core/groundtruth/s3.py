@@ -112,7 +112,7 @@ class _UploadProgress:
     def __call__(self, n_bytes: int) -> None:
         self.done += n_bytes
         check_cancel(self.cancel)
-        report(self.progress, 0.95 * self.done / self.total, "uploading the frame")
+        report(self.progress, 0.95 * self.done / self.total, "uploading the frames")
 
 
 def upload_inputs(
@@ -121,34 +121,39 @@ def upload_inputs(
     *,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-) -> dict[str, str]:
-    """Upload the frame, the input manifest and the label config named in `rec`.
+) -> dict[str, Any]:
+    """Upload every frame, the input manifest (one line a frame) and the label config.
 
-    Returns the S3 URIs as ``{"frame", "manifest", "label_config"}``. Raises `Cancelled`
-    (from the transfer callback) when `cancel()` turns True mid-upload.
+    Returns the S3 URIs as ``{"frame", "frames", "manifest", "label_config"}`` ("frame":
+    the first frame; "frames": all of them). Raises `Cancelled` (from the transfer
+    callback) when `cancel()` turns True mid-upload; nothing is uploaded when a file is
+    missing.
     """
     if not (rec.bucket and rec.input_prefix):
         raise InputError("the job record has no bucket yet; choose the bucket and prefix first.")
-    frame = rec.resolve(rec.frame_path)
+    frames = [rec.resolve(name) for name in rec.frame_files()]
     config = rec.resolve(rec.label_config_path)
-    for path in (frame, config):
+    for path in (*frames, config):
         if path is None or not path.exists():
             raise InputError(f"the exported file {path} is missing; export the frame again.")
-    assert frame is not None and config is not None
+    assert config is not None
     bucket = rec.bucket
-    uris = {
-        "frame": f"s3://{bucket}/{rec.frame_key}",
+    frame_uris = [f"s3://{bucket}/{key}" for key in rec.frame_keys()]
+    uris: dict[str, Any] = {
+        "frame": frame_uris[0],
+        "frames": frame_uris,
         "manifest": f"s3://{bucket}/{rec.manifest_key}",
         "label_config": f"s3://{bucket}/{rec.label_config_key}",
     }
-    callback = _UploadProgress(Path(frame).stat().st_size, progress, cancel)
-    check_cancel(cancel)
-    with aws_errors(f"upload the frame to {uris['frame']}"):
-        s3.upload_file(str(frame), bucket, rec.frame_key, Callback=callback)
-    line = manifest_line(uris["frame"], rec.frame_format, rec.timestamp)
+    callback = _UploadProgress(sum(Path(str(p)).stat().st_size for p in frames), progress, cancel)
+    for path, key, uri in zip(frames, rec.frame_keys(), frame_uris, strict=True):
+        check_cancel(cancel)
+        with aws_errors(f"upload the frame to {uri}"):
+            s3.upload_file(str(path), bucket, key, Callback=callback)
+    lines = "".join(manifest_line(uri, rec.frame_format, rec.timestamp) for uri in frame_uris)
     check_cancel(cancel)
     with aws_errors(f"upload the manifest to {uris['manifest']}"):
-        s3.put_object(Bucket=bucket, Key=rec.manifest_key, Body=line.encode("utf-8"))
+        s3.put_object(Bucket=bucket, Key=rec.manifest_key, Body=lines.encode("utf-8"))
         s3.put_object(Bucket=bucket, Key=rec.label_config_key, Body=Path(config).read_bytes())
     report(progress, 1.0, "uploaded")
     return uris

@@ -205,6 +205,26 @@ def check_s3(req: dict, region: str, bucket_region: str | None) -> list[str]:
     return out
 
 
+def check_frames(req: dict, n_points: int | None, n_frames: int = 1) -> list[str]:
+    """Warnings on the frames' sizes and on a stop before every frame is labeled."""
+    out = []
+    which = "the frame has" if n_frames == 1 else f"the largest of the {n_frames} frames has"
+    if n_points is not None and n_points > RENDER_LIMIT:
+        out.append(
+            f"{which} {n_points:,} points; frames over 1,000,000 may not render in the "
+            "worker UI, so downsample further or lower the points a frame."
+        )
+    elif n_points is not None and n_points > RECOMMENDED_POINTS:
+        out.append(f"{which} {n_points:,} points; AWS recommends at most 500,000 per frame.")
+    most = (req.get("StoppingConditions") or {}).get("MaxHumanLabeledObjectCount")
+    if most is not None and most < n_frames:
+        out.append(
+            f"the job stops after {most} labeled frames but the sample has {n_frames}; the "
+            "tiles of the others stay unlabeled when the labels are stitched."
+        )
+    return out
+
+
 @functools.cache
 def _create_job_shape() -> Any:
     # Loading the SageMaker model takes a moment; it never changes within a run.
@@ -232,6 +252,7 @@ def validate(
     region: str | None = None,
     bucket_region: str | None = None,
     n_points: int | None = None,
+    n_frames: int = 1,
 ) -> Check:
     """Every problem (and warning) with a create_labeling_job request, before any upload.
 
@@ -246,7 +267,9 @@ def validate(
     bucket_region : str, optional
         The bucket's region from ``head_bucket`` (None: not checked).
     n_points : int, optional
-        Points in the frame.
+        Points in the frame (the largest frame of a multi-frame job).
+    n_frames : int
+        Frames (manifest lines) of the job.
     """
     region = region or region_of_request(req) or "(none)"
     check = Check()
@@ -263,14 +286,6 @@ def validate(
     check.problems += check_s3(req, region, bucket_region)
     if label_config is not None:
         check.problems += check_label_config(label_config)
-    if n_points is not None and n_points > RENDER_LIMIT:
-        check.warnings.append(
-            f"the frame has {n_points:,} points; frames over 1,000,000 may not render in the "
-            "worker UI, so downsample further."
-        )
-    elif n_points is not None and n_points > RECOMMENDED_POINTS:
-        check.warnings.append(
-            f"the frame has {n_points:,} points; AWS recommends at most 500,000 per frame."
-        )
+    check.warnings += check_frames(req, n_points, n_frames)
     check.problems += check_botocore(req)
     return check
