@@ -88,10 +88,8 @@ def test_fields_follow_subsets_and_row_keeping_samples(data_dir):
     crop = cloud.subset(rows)
     assert np.array_equal(crop.point_fields["return_number"], returns[rows])
     assert crop.point_fields["gps_time"].dtype == np.float64
-    for method, size in (("stride", 10_000), ("random", 10_000), ("voxel-nearest", 2.0)):
-        kwargs = {"target": size} if method in ("stride", "random") else {"voxel_size": size}
-        result = downsample(cloud, method, **kwargs)
-        sample = result.sample
+    for method in ("stride", "random", "voxel-nearest"):
+        sample = downsample(cloud, method, voxel_size=2.0, target=10_000).sample
         assert set(sample.point_fields) == set(cloud.point_fields), method
         # Each sample point is a real point: its fields are that point's, found by xyz.
         full_rows = _rows_of(cloud.xyz, sample.xyz)
