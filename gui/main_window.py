@@ -42,6 +42,7 @@ from gui.session import DownsampleSettings, Session
 from gui.settings import Settings
 from gui.slot_guard import SlotGuard
 from gui.status import StatusBar
+from gui.tools.tile_rectangle import install_tile_drawing
 from gui.viewport import Viewport
 from gui.workers import Job, run_job
 
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_docks()
         self.painting = install_painting(self)  # Label mode: tools on the view, toolbar
+        self.tile_drawing = install_tile_drawing(self)  # key C: crop a tile by a rectangle
         self.session.error.connect(self.show_error)
         self.slot_guard = SlotGuard(self.session)  # a slot's exception becomes a dialog
         self.slot_guard.install()
@@ -293,6 +295,10 @@ class MainWindow(QMainWindow):
         from gui.point_info import describe_point_under_mouse
 
         self.session.message.emit(describe_point_under_mouse(self.viewport, self.session))
+
+    def draw_tile(self, on: bool) -> None:
+        """Key C: the next rectangle dragged on the view crops the tile."""
+        self.tile_drawing.set_armed(on)
 
     def cancel_job(self) -> None:
         self.session.cancel_requested.emit()
