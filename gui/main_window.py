@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from core.methods import METHODS
 from gui import confirm, workers
 from gui.actions import ACTIONS
+from gui.big_file import install_big_files
 from gui.loading import Loaded, load_cloud, make_sample_scene
 from gui.paint_controller import install_painting
 from gui.panels import panel_classes
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.painting = install_painting(self)  # Label mode: tools on the view, toolbar
         self.tile_drawing = install_tile_drawing(self)  # key C: crop a tile by a rectangle
+        self.big_files = install_big_files(self)  # files too big to hold: gui/big_file.py
         self.session.error.connect(self.show_error)
         self.slot_guard = SlotGuard(self.session)  # a slot's exception becomes a dialog
         self.slot_guard.install()
@@ -163,6 +165,9 @@ class MainWindow(QMainWindow):
         """Read `path` on a worker; the current cloud stays until the new one is read."""
         path = str(path)
         self.settings.set_last_folder(str(Path(path).parent))
+        if self.big_files.is_big(path):  # more points than the window holds: an overview
+            self._last_job = self.big_files.open_overview(path)
+            return self._last_job
         title = f"Reading {Path(path).name}"
         job = run_job(
             self.session, title, lambda p, c: load_cloud(path, p, c), self._loaded, owner=self

@@ -101,6 +101,9 @@ class SessionState:
     # 2 hand-set) and the edit logs as arrays, read when a project is saved.
     label_origin: np.ndarray | None = None
     edit_history: Mapping[str, np.ndarray] | None = None
+    # A file too big to hold (gui/big_file.py BigFile): `cloud` is then one view of it
+    # (an overview, or a box at full density); None for a cloud read whole.
+    big_file: object | None = None
 
 
 class Session(QObject):
@@ -132,10 +135,16 @@ class Session(QObject):
         self.labeling = Labeling(self)
 
     # -- the full cloud ---------------------------------------------------------------
-    def set_cloud(self, cloud: PointCloud, path: str | None = None) -> None:
-        """Replace the full cloud; clears the sample and every label derived from it."""
+    def set_cloud(
+        self, cloud: PointCloud, path: str | None = None, big_file: object | None = None
+    ) -> None:
+        """Replace the full cloud; clears the sample and every label derived from it.
+
+        `big_file` is set when `cloud` is a view of a file too big to hold.
+        """
         self.state.cloud = cloud
         self.state.path = path
+        self.state.big_file = big_file
         self.state.rotation = Rotation()
         self.state.truth_full = cloud.labels
         self._clear_sample()
