@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from core.cli import gt_frames
 from core.cli.common import add_command, positive_int, read_cloud_step, require_file
 from core.errors import InputError
 
@@ -114,6 +115,7 @@ def _add_class_arguments(parser: argparse.ArgumentParser) -> None:
         help="recentre the frame on the cloud's centre or minimum corner",
     )
     parser.add_argument("--map", metavar="MAP.npy", help="the sample's index map (to carry back)")
+    gt_frames.add_frame_arguments(parser)
 
 
 def _register_export(commands) -> None:
@@ -201,7 +203,13 @@ def _export(args: argparse.Namespace, out_dir: Path, write: bool):
         check_pair(args.map, index_map, sample)
     if not write:
         return export.plan_export(
-            sample, out_dir, classes, fmt=args.format, origin=args.origin, sample_path=source
+            sample,
+            out_dir,
+            classes,
+            fmt=args.format,
+            origin=args.origin,
+            sample_path=source,
+            **gt_frames.frame_options(args),
         )
     made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,6 +236,7 @@ def _export_into(args, out_dir, sample, source, classes, short, full, index_map)
             index_map=index_map,
             short_instruction=short,
             full_instruction=full,
+            **gt_frames.frame_options(args),
             progress=progress,
             cancel=args.console.cancel,
             inputs=[p for p in (args.map, args.classes, args.label_config) if p],
@@ -236,6 +245,7 @@ def _export_into(args, out_dir, sample, source, classes, short, full, index_map)
 
 def run_export(args: argparse.Namespace) -> int:
     rec = _export(args, Path(args.output), write=True)
+    gt_frames.say_frames(rec)
     print(rec.path)
     return 0
 
@@ -295,6 +305,7 @@ def run_submit(args: argparse.Namespace) -> int:
     else:
         out_dir = Path(args.output or Path(args.source).with_name(Path(args.source).stem + "_gt"))
         rec = _export(args, out_dir, write=not args.dry_run)
+        gt_frames.say_frames(rec)
         classes, short, full = _classes(args)
         config = labelconfig.label_config(classes, short, full)
     settings = _settings(args, rec)
@@ -387,6 +398,7 @@ def run_fetch(args: argparse.Namespace) -> int:
         write_labels(temps[0], fetched.labels_sample)
         if args.full and fetched.labels_full is not None:
             write_labels(temps[1], fetched.labels_full)
+    gt_frames.say_fetched(fetched)
     n = len(fetched.labels_sample)
     print(f"{n:,} labels ({fetched.n_unlabeled:,} unlabeled) written to {args.output}")
     if fetched.unmatched:

@@ -120,3 +120,18 @@ def gt_clients(s3_client, sagemaker_stub) -> Clients:
 def aws_target(moto_server: str) -> AwsTarget:
     """An `AwsTarget` pointing S3 at the moto server (SageMaker needs the stub)."""
     return AwsTarget(region=REGION, endpoint_url=moto_server, max_attempts=1)
+
+
+@pytest.fixture
+def stubbed_connect(monkeypatch, sagemaker_stub):
+    """flow.connect with the real S3 client (from --endpoint-url) and the stubbed SageMaker one."""
+    from core.groundtruth import flow
+
+    real = flow.connect
+
+    def connect(target):
+        assert target.endpoint_url, "the CLI must pass --endpoint-url through"
+        return flow.Clients(s3=real(target).s3, sagemaker=sagemaker_stub[0])
+
+    monkeypatch.setattr(flow, "connect", connect)
+    return sagemaker_stub[1]

@@ -9,12 +9,16 @@ from typing import Any
 
 import numpy as np
 
+from core.scene import SCENE_CLASSES
+
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-GroundTruth"
 WORKTEAM_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:workteam/private-crowd/scanners"
 UI_ARN = "arn:aws:sagemaker:us-east-1:394669845002:human-task-ui/PointCloudSemanticSegmentation"
 MTURK_ARN = "arn:aws:sagemaker:us-east-1:394669845002:workteam/public-crowd/default"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+#: The scene's class names, in label config order.
+NAMES = [c.name for c in SCENE_CLASSES]
 
 
 def settings(bucket: str = "denselabel-groundtruth", **changes: Any):
@@ -106,3 +110,93 @@ def write_worker_output(
     manifest_key = f"{out}/{job}/manifests/output/output.manifest"
     s3.put_object(Bucket=rec.bucket, Key=manifest_key, Body=(json.dumps(line) + "\n").encode())
     return f"s3://{rec.bucket}/{manifest_key}"
+
+
+def write_frames_output(
+    s3: Any,
+    rec: Any,
+    frame_gt: dict[int, np.ndarray],
+    color_map: dict[str, Any],
+    stamp: str = "20261125_100000",
+) -> str:
+    """Play the workers of a multi-frame job: one zlib label file and one output manifest
+    line per frame in `frame_gt` (frame position -> its Ground Truth indices), the lines
+    in reverse order (Ground Truth does not promise the input order).
+
+    Returns the output manifest's s3:// URI.
+    """
+    job, out = rec.job_name, rec.output_prefix
+    lines = []
+    for number in sorted(frame_gt, reverse=True):
+        label_key = f"{out}/{job}/annotations/consolidated-annotation/output/{number}/{stamp}.zlib"
+        s3.put_object(
+            Bucket=rec.bucket,
+            Key=label_key,
+            Body=zlib.compress(np.asarray(frame_gt[number], np.uint8).tobytes()),
+        )
+        line = {
+            "source-ref": f"s3://{rec.bucket}/{rec.frame_keys()[number]}",
+            "source-ref-metadata": {"format": rec.frame_format, "unix-timestamp": rec.timestamp},
+            rec.label_attribute_name: f"s3://{rec.bucket}/{label_key}",
+            f"{rec.label_attribute_name}-metadata": {
+                "color-map": color_map,
+                "type": "groundtruth/point_cloud_single_frame_semantic_segmentation",
+                "human-annotated": "yes",
+                "creation-date": "2026-11-25T10:00:00.000000",
+                "job-name": f"labeling-job/{job}",
+            },
+        }
+        lines.append(json.dumps(line) + "\n")
+    manifest_key = f"{out}/{job}/manifests/output/output.manifest"
+    s3.put_object(Bucket=rec.bucket, Key=manifest_key, Body="".join(lines).encode())
+    return f"s3://{rec.bucket}/{manifest_key}"
+
+
+#: Metres of overlap of the 3-frame test job.
+OVERLAP = 0.1
+
+
+def three_frame_scene():
+    """A scene sample that makes 3 frames, and what the workers paint in each.
+
+    Returns (full cloud, sample, index map, frame limit, frames, painted) where painted[k]
+    is frame k's Ground Truth indices: the voxel's majority class, except in the overlap,
+    where frame k's worker paints class k (so the stitch shows which frame each kept).
+    """
+    from core.downsample import voxel_mean
+    from core.groundtruth.frames import split_frames
+    from core.scene import make_scene
+
+    full = make_scene(60_000, seed=3)
+    down = voxel_mean(full, 0.08)
+    sample, index_map = down.sample, down.index_map
+    limit = int(len(sample) * 0.4)  # a little over a third: three slabs with their overlap
+    frames = split_frames(sample.xyz, limit, OVERLAP)
+    assert len(frames) == 3 and full.labels is not None
+    votes = np.zeros((len(sample), 256), np.int64)
+    np.add.at(votes, (index_map, full.labels), 1)
+    truth = votes.argmax(axis=1).astype(np.uint8)  # a careful worker: the voxel's majority
+    shown = np.zeros(len(sample), np.int64)
+    for frame in frames:
+        shown[frame.rows] += 1
+    painted = {}
+    for k, frame in enumerate(frames):
+        gt = truth[frame.rows].copy()
+        gt[shown[frame.rows] > 1] = k
+        painted[k] = gt
+    return full, sample, index_map, limit, frames, painted
+
+
+def expected_stitch(sample: Any, frames: list, painted: dict[int, np.ndarray]) -> np.ndarray:
+    """What a fetch must give, found by brute force: each point's label from the frame
+    whose tile centre is nearest (the lower frame on a tie), 255 where none painted."""
+    distance = np.full((len(sample), len(frames)), np.inf)
+    for k, frame in enumerate(frames):
+        distance[frame.rows, k] = np.linalg.norm(sample.xyz[frame.rows] - frame.centre, axis=1)
+    owner = np.argmin(distance, axis=1)
+    out = np.full(len(sample), 255, np.uint8)
+    for k, frame in enumerate(frames):
+        if k in painted:
+            mine = owner[frame.rows] == k
+            out[frame.rows[mine]] = painted[k][mine]
+    return out

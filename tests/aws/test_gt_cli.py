@@ -9,7 +9,7 @@ import pytest
 
 from core.cli import main
 from core.downsample import voxel_mean
-from core.groundtruth import flow, s3
+from core.groundtruth import s3
 from core.groundtruth.record import load_record, save_record
 from core.scene import make_scene
 from tests.aws.gt_helpers import (
@@ -115,19 +115,6 @@ def test_bad_input_is_one_sentence_with_exit_2(tmp_path, capsys):
     record.write_text("{}")
     assert main(["gt", "fetch", str(record), "-o", str(tmp_path / "l.npy")]) == 2
     assert "not a Ground Truth job record" in capsys.readouterr().err
-
-
-@pytest.fixture
-def stubbed_connect(monkeypatch, sagemaker_stub):
-    """flow.connect with the real S3 client (from --endpoint-url) and the stubbed SageMaker one."""
-    real = flow.connect
-
-    def connect(target):
-        assert target.endpoint_url, "the CLI must pass --endpoint-url through"
-        return flow.Clients(s3=real(target).s3, sagemaker=sagemaker_stub[0])
-
-    monkeypatch.setattr(flow, "connect", connect)
-    return sagemaker_stub[1]
 
 
 def test_cli_flow_export_submit_status_stop_fetch(
