@@ -9,6 +9,31 @@ import numpy as np
 #: Label value meaning "no label" (Ground Truth's convention, and ours everywhere).
 UNLABELED = 255
 
+#: The ASPRS standard classes (LAS 1.4 R15, table 17), naming a LAS classification field.
+ASPRS_CLASSES = {
+    0: "never classified",
+    1: "unclassified",
+    2: "ground",
+    3: "low vegetation",
+    4: "medium vegetation",
+    5: "high vegetation",
+    6: "building",
+    7: "low point (noise)",
+    8: "model key point",
+    9: "water",
+    10: "rail",
+    11: "road surface",
+    12: "overlap",
+    13: "wire guard",
+    14: "wire conductor",
+    15: "transmission tower",
+    16: "wire connector",
+    17: "bridge deck",
+    18: "high noise",
+}
+#: Units of the point fields that have one (LAS 1.4: scan_angle counts 0.006 degree steps).
+FIELD_UNITS = {"gps_time": "s", "scan_angle_rank": "deg", "scan_angle": "x 0.006 deg"}
+
 
 @dataclass
 class PointCloud:

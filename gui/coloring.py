@@ -7,11 +7,12 @@ costs the same at any cloud size.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.classes import PALETTE, UNLABELED_COLOR, LabelClass
-from core.cloud import UNLABELED
+from core.cloud import ASPRS_CLASSES, FIELD_UNITS, UNLABELED, PointCloud
 
 COLOR_BY = ("rgb", "height", "intensity", "labels", "errors", "uncertainty")
 ERROR_COLOR = (228, 26, 28)
@@ -110,3 +111,144 @@ def fallback_color_by(color_by: str, has_rgb: bool, has_intensity: bool, has_lab
     if color_by in ("labels", "errors", "uncertainty") and not has_labels:
         return "rgb" if has_rgb else "height"
     return color_by
+
+
+# -- colouring by a point field of the file (return number, classification, gps_time...) ----
+#: "Colour by" keys of the point fields: "field:" + the field's name.
+FIELD_PREFIX = "field:"
+#: An integer field with at most this many distinct values is shown class by class.
+MAX_CATEGORIES = 16
+#: Colours of the common ASPRS classes as LiDAR viewers show them; others use the palette.
+ASPRS_COLORS = {
+    1: (170, 170, 170),
+    2: (166, 118, 60),
+    3: (152, 223, 138),
+    4: (44, 160, 44),
+    5: (20, 100, 20),
+    6: (214, 39, 40),
+    7: (227, 119, 194),
+    9: (31, 119, 180),
+    11: (90, 90, 90),
+    17: (255, 187, 120),
+    18: (148, 103, 189),
+}
+
+
+def field_key(name: str) -> str:
+    """The 'Colour by' key of point field `name`."""
+    return FIELD_PREFIX + name
+
+
+def field_name(color_by: str) -> str | None:
+    """The point field a 'Colour by' key names, or None for rgb, height, labels..."""
+    return color_by[len(FIELD_PREFIX) :] if color_by.startswith(FIELD_PREFIX) else None
+
+
+@dataclass(frozen=True)
+class FieldSummary:
+    """What colouring needs to know of one field over a whole cloud.
+
+    `ids` (K,) and `counts` (K,) are the distinct values and their point counts when the
+    field is categorical (classification, or an integer field with few values); else None.
+    """
+
+    ids: np.ndarray | None
+    counts: np.ndarray | None
+
+
+_summaries: dict[int, tuple[np.ndarray, FieldSummary]] = {}
+
+
+def field_summary(name: str, values: np.ndarray) -> FieldSummary:
+    """Categorical or not, and the counts per value; cached per array (a cloud's field
+    is summed up once, not at every repaint)."""
+    hit = _summaries.get(id(values))
+    if hit is not None and hit[0] is values:
+        return hit[1]
+    summary = FieldSummary(None, None)
+    if values.dtype.kind in "iub" and len(values):
+        ids, counts = _distinct(values)
+        if name == "classification" or len(ids) <= MAX_CATEGORIES:
+            summary = FieldSummary(ids, counts)
+    if len(_summaries) > 8:
+        _summaries.clear()
+    _summaries[id(values)] = (values, summary)
+    return summary
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts: a bincount for 8/16-bit fields (one pass, no sort)."""
+    if values.dtype.itemsize <= 2:
+        low = int(values.min())
+        counts = np.bincount((values.astype(np.int32) - low).ravel())
+        ids = np.flatnonzero(counts)
+        return ids + low, counts[ids]
+    return np.unique(values, return_counts=True)
+
+
+def category_color_table(name: str, ids: np.ndarray) -> np.ndarray:
+    """Colour per value (K, 3) uint8: fixed by the value itself, so the full cloud and its
+    sample agree even when the sample lacks a rare value."""
+    palette = np.array(PALETTE, dtype=np.uint8)
+    table = palette[np.asarray(ids, dtype=np.int64) % len(palette)]
+    if name == "classification":
+        for row, value in enumerate(ids):
+            table[row] = ASPRS_COLORS.get(int(value), tuple(table[row]))
+    return table
+
+
+def value_name(name: str, value: int) -> str:
+    """How one value of a field reads: ``2 ground`` for a classification, ``3`` else."""
+    if name == "classification":
+        return f"{value} {ASPRS_CLASSES.get(value, 'user class')}"
+    return str(value)
+
+
+def field_colors(
+    cloud: PointCloud, rows: np.ndarray | None, color_by: str
+) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Colours (M, 3) uint8 of the drawn `rows` (None: all) by the field `color_by` names,
+    and the colour bar range for a continuous field (None when categorical).
+
+    A cloud without the field (e.g. a voxel-mean sample: a mean return number means
+    nothing) is drawn in the neutral grey, and its legend says why.
+    """
+    name = field_name(color_by) or ""
+    values = cloud.point_fields.get(name)
+    if values is None:
+        count = len(cloud) if rows is None else len(rows)
+        return np.tile(np.array(UNLABELED_COLOR, np.uint8), (count, 1)), None
+    drawn = values if rows is None else values[rows]
+    summary = field_summary(name, values)
+    if summary.ids is not None:
+        table = category_color_table(name, summary.ids)
+        return table[np.searchsorted(summary.ids, drawn)], None
+    shown = robust_range(drawn.astype(np.float64))
+    return scalar_colors(drawn, *shown), shown
+
+
+def field_legend(cloud: PointCloud, color_by: str) -> list[LabelClass] | None:
+    """Legend rows of a categorical field: value name, colour and point count (``2 ground:
+    61,443``), in value order; None for a continuous field."""
+    name = field_name(color_by) or ""
+    values = cloud.point_fields.get(name)
+    if values is None:
+        return [LabelClass(-1, f"no {name} in this cloud", UNLABELED_COLOR)]
+    summary = field_summary(name, values)
+    if summary.ids is None or summary.counts is None:
+        return None
+    table = category_color_table(name, summary.ids)
+    return [
+        LabelClass(int(v), f"{value_name(name, int(v))}: {int(c):,}", (int(r), int(g), int(b)))
+        for v, c, (r, g, b) in zip(summary.ids, summary.counts, table, strict=True)
+    ]
+
+
+def bar_text(kind: str) -> tuple[str, str] | None:
+    """Colour bar title and number format for a continuous field's key, e.g.
+    ``("gps_time (s)", "%.6g")``; None for keys that are not fields."""
+    name = field_name(kind)
+    if name is None:
+        return None
+    unit = FIELD_UNITS.get(name)
+    return (f"{name} ({unit})" if unit else name), "%.6g"

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtGui import QCursor
 
 from core.classes import classes_for
+from gui.coloring import value_name
 from gui.session import Session
 from gui.viewport_paint import LayerSource
 
@@ -74,12 +75,20 @@ def describe(source: LayerSource, row: int, xyz: np.ndarray, session: Session) -
         parts.append(f"rgb ({r}, {g}, {b})")
     if cloud.intensity is not None:
         parts.append(f"intensity {float(cloud.intensity[row]):g}")
+    parts += [f"{name} {_value(name, values[row])}" for name, values in cloud.point_fields.items()]
     labels = source.labels
     if labels is not None:
         label = int(labels[row])
         names = {c.id: c.name for c in classes_for([label], session.state.classes)}
         parts.append(f"label {label} ({names.get(label, 'unnamed')})")
     return "; ".join(parts)
+
+
+def _value(name: str, value: np.generic) -> str:
+    """A field's value as read: ``2 ground`` for a classification, floats in full."""
+    if np.issubdtype(value.dtype, np.integer):
+        return value_name(name, int(value))
+    return repr(float(value))
 
 
 def _source(viewport: Any, session: Session, column: int) -> LayerSource | None:

@@ -8,6 +8,7 @@ from vtkmodules.vtkFiltersSources import vtkRegularPolygonSource
 from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
 
 from core.classes import LabelClass
+from gui.coloring import field_legend, field_name
 
 #: More rows than this would cover the view; the rest are summed up in one line.
 MAX_ROWS = 12
@@ -81,8 +82,11 @@ def _legend_box() -> vtkLegendBoxActor:
     return box
 
 
-def legend_classes(state: Any, labels: Any) -> list[LabelClass] | None:
-    """The classes a legend lists for a cloud with `labels`: None unless coloured by class."""
+def legend_classes(state: Any, labels: Any, cloud: Any = None) -> list[LabelClass] | None:
+    """The classes a legend lists for a cloud with `labels`: None unless coloured by class
+    or by a categorical field of `cloud` (then its values, named, with their counts)."""
+    if field_name(state.display.color_by) is not None and cloud is not None:
+        return field_legend(cloud, state.display.color_by)
     if state.display.color_by != "labels" or labels is None or not state.classes:
         return None
     return [c for c in state.classes if c.id not in state.display.hidden_classes]

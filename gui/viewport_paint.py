@@ -122,6 +122,8 @@ def layer_colors(
         assert values is not None
         colors = coloring.uncertainty_colors(values)
         height_range = coloring.UNCERTAINTY_RANGE
+    elif coloring.field_name(color_by) is not None:  # a field of the file (gui/coloring.py)
+        colors, height_range = coloring.field_colors(cloud, source.rows, color_by)
     elif color_by in ("errors", "uncertainty") and labels is not None:
         # Errors are counted on the full cloud's known labels; the sample shows its labels.
         colors = coloring.label_colors(labels, classes, rgb, display.blend)

@@ -11,7 +11,7 @@ from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
-from gui.coloring import colormap_table
+from gui.coloring import bar_text, colormap_table
 from gui.view_legend import ClassLegend
 
 HINT = "Open a point cloud (Ctrl+O), drop a file here,\nor try File > Open Sample Scene"
@@ -92,7 +92,8 @@ class SceneDecor:
         column = shown[0]
         lo, hi = self._ranges[column]  # type: ignore[misc]
         self._bar.GetLookupTable().SetTableRange(lo, hi)
-        title, label_format = _BAR_TEXT.get(self._kinds[column], _BAR_TEXT["height"])
+        kind = self._kinds[column]
+        title, label_format = _BAR_TEXT.get(kind) or bar_text(kind) or _BAR_TEXT["height"]
         self._bar.SetTitle(title)
         self._bar.SetLabelFormat(label_format)
         if column != self._bar_column:

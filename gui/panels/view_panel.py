@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import uncertainty_view
+from gui.coloring import field_key
 from gui.session import Session
 from gui.viewport import Viewport
 
@@ -46,6 +47,7 @@ class ViewPanel(QWidget):
         self.show_combo = _combo(SHOW, lambda v: self._set(show=v))
         self.show_combo.setToolTip("Side by side links the two cameras (keys 1, 2, 3)")
         self.color_combo = _combo(COLOR_BY, lambda v: self._set(color_by=v))
+        self._listed_fields: tuple[str, ...] = ()
         self.point_size = QDoubleSpinBox()
         self.point_size.setRange(1.0, 12.0)
         self.point_size.setSingleStep(1.0)
@@ -94,6 +96,7 @@ class ViewPanel(QWidget):
 
     def refresh(self) -> None:
         display = self.session.state.display
+        self._list_fields()
         for combo, value in ((self.show_combo, display.show), (self.color_combo, display.color_by)):
             with QSignalBlocker(combo):
                 combo.setCurrentIndex(max(combo.findData(value), 0))
@@ -102,6 +105,25 @@ class ViewPanel(QWidget):
         # Only what this cloud has: lone-star has no colour, so RGB is greyed out.
         for key, on in available_colourings(self.session).items():
             _enable_item(self.color_combo, key, on)
+
+    def _list_fields(self) -> None:
+        """The cloud's own fields (return_number, classification, ...) after the fixed
+        choices, rebuilt only when a cloud with other fields is opened."""
+        cloud = self.session.state.cloud
+        names = tuple(cloud.point_fields) if cloud is not None else ()
+        if names == self._listed_fields:
+            return
+        combo = self.color_combo
+        with QSignalBlocker(combo):
+            while combo.count() > len(COLOR_BY):
+                combo.removeItem(combo.count() - 1)
+            if names:
+                combo.insertSeparator(combo.count())
+            for name in names:
+                combo.addItem(name, field_key(name))
+                tip = f"The file's {name} field"
+                combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self._listed_fields = names
 
 
 def available_colourings(session: Session) -> dict[str, bool]:

@@ -1,0 +1,128 @@
+"""Issue 9.11: colour by any field of a LAS file (return number, classification, gps_time...)
+chosen in the View panel with the mouse; the legend names the classes and counts them, the
+colour bar names the field; P reads the fields of the point under the mouse."""
+
+from __future__ import annotations
+
+import re
+
+import laspy
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QApplication
+
+from gui.coloring import ASPRS_COLORS
+from tests.gui.test_newcomer_stale import open_with_ctrl_o, press_shortcut
+
+
+def choose_colour_by(qtbot, combo, text: str) -> None:
+    """Open the combo with a click and click the entry `text`, as a user does."""
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    popup = combo.view()
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    row = combo.findText(text)
+    assert row >= 0, f"'{text}' is not offered in Colour by"
+    index = popup.model().index(row, 0)
+    popup.scrollTo(index)
+    rect = popup.visualRect(index)
+    # Qt takes a release sooner than a double-click after opening as the end of the
+    # opening press-drag: a user's second click comes later.
+    qtbot.wait(QApplication.doubleClickInterval() + 100)
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=5_000)
+    assert combo.currentText() == text
+
+
+def drawn_colors(layer) -> np.ndarray:
+    return np.asarray(layer.mesh.point_data["rgb"])
+
+
+def share_of_color(image: np.ndarray, rgb) -> float:
+    """Share of the view's pixels within a few levels of `rgb`."""
+    close = np.abs(image.astype(int) - np.asarray(rgb)).max(axis=2) <= 3
+    return float(close.mean())
+
+
+def test_colour_by_classification_and_return_number(
+    qtbot, main_window, data_dir, monkeypatch, tmp_path
+):
+    path = data_dir / "autzen_trim.las"
+    las = laspy.read(path)
+    main_window.resize(1366, 768)
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, path)
+    session, viewport = main_window.session, main_window.viewport
+    view = main_window.panels["View"]
+    combo = view.color_combo
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    for name in ("return_number", "classification", "user_data", "gps_time"):
+        assert name in offered
+    assert "point_source_id" not in offered  # constant in this file: nothing to show
+    legend = viewport.decor.legend
+    press_shortcut(qtbot, main_window, Qt.Key.Key_T)  # from the top: the ground shows
+
+    choose_colour_by(qtbot, combo, "classification")
+    assert session.state.display.color_by == "field:classification"
+    classes, counts = np.unique(np.asarray(las.classification), return_counts=True)
+    assert list(classes) == [1, 2]
+    expected = [f"1 unclassified: {counts[0]:,}", f"2 ground: {counts[1]:,}"]
+    qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)
+    assert legend.actor.GetVisibility() and not viewport.decor._bar.GetVisibility()
+    rows = viewport.display_index
+    drawn = np.asarray(las.classification)[rows] if rows is not None else las.classification
+    colors = drawn_colors(viewport.full_layer)
+    assert np.array_equal(colors[drawn == 2][0], ASPRS_COLORS[2])
+    assert (colors[drawn == 2] == ASPRS_COLORS[2]).all()
+    assert (colors[drawn == 1] == ASPRS_COLORS[1]).all()
+    image = viewport.image()
+    assert share_of_color(image, ASPRS_COLORS[2]) > 0.02  # ground brown on screen
+    assert share_of_color(image, ASPRS_COLORS[1]) > 0.002  # unclassified grey
+    main_window.grab().save(str(tmp_path / "colour_by_classification_1366x768.png"))
+
+    choose_colour_by(qtbot, combo, "return_number")
+    returns, counts = np.unique(np.asarray(las.return_number), return_counts=True)
+    expected = [f"{r}: {c:,}" for r, c in zip(returns, counts, strict=True)]
+    qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)
+    colors = drawn_colors(viewport.full_layer)
+    drawn = np.asarray(las.return_number)[rows] if rows is not None else las.return_number
+    first, second = colors[drawn == 1], colors[drawn == 2]
+    assert len(first) and len(second)
+    assert (first == first[0]).all() and (second == second[0]).all()
+    assert not np.array_equal(first[0], second[0])  # each return its own colour
+    image = viewport.image()
+    assert share_of_color(image, first[0]) > 0.02
+
+    choose_colour_by(qtbot, combo, "gps_time")
+    qtbot.waitUntil(lambda: not legend.actor.GetVisibility(), timeout=10_000)
+    bar = viewport.decor._bar
+    assert bar.GetVisibility() and bar.GetTitle() == "gps_time (s)"
+    assert len(np.unique(drawn_colors(viewport.full_layer), axis=0)) > 50  # a colour ramp
+    main_window.grab().save(str(tmp_path / "colour_by_gps_time_1366x768.png"))
+
+
+def test_p_reads_the_fields_of_the_point_under_the_mouse(qtbot, main_window, data_dir, monkeypatch):
+    path = data_dir / "autzen_trim.las"
+    las = laspy.read(path)
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, path)
+    viewport = main_window.viewport
+    press_shortcut(qtbot, main_window, Qt.Key.Key_T)
+    viewport.plotter.render()
+    # The middle of the view, where the cloud is dense: some point is under the mouse.
+    middle = QPoint(viewport.plotter.width() // 2, viewport.plotter.height() // 2)
+    QCursor.setPos(viewport.plotter.mapToGlobal(middle))
+    qtbot.waitUntil(
+        lambda: (viewport.plotter.mapFromGlobal(QCursor.pos()) - middle).manhattanLength() < 2
+    )
+    press_shortcut(qtbot, main_window, Qt.Key.Key_P)
+    message = main_window.status.currentMessage()
+    found = re.search(r"point ([\d,]+):", message)
+    assert found, message
+    row = int(found.group(1).replace(",", ""))
+    # The file's own values of that point, as laspy reads them.
+    assert f"return_number {int(las.return_number[row])};" in message
+    assert f"number_of_returns {int(las.number_of_returns[row])};" in message
+    assert f"user_data {int(las.user_data[row])};" in message
+    assert f"gps_time {float(las.gps_time[row])!r}" in message
+    name = {1: "unclassified", 2: "ground"}[int(las.classification[row])]
+    assert f"classification {int(las.classification[row])} {name}" in message
+    assert f"x {float(las.x[row]):.3f}" in message
