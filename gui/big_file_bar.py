@@ -80,6 +80,14 @@ class BigFileBar(QToolBar):
         if big is None:
             return
         text = describe_view(big)
+        state = self.files.session.state
+        streamed = big.sample is not None and state.sample is big.sample
+        if state.sample is not None and not streamed:
+            # The Downsample panel samples the cloud it is given: here, only this view.
+            text += (
+                ". The sample is of these points only; Downsample whole file samples every "
+                "point of the file."
+            )
         self.note.setText(text)
         shown = big.shown
         self.status_note.setText(
@@ -87,7 +95,5 @@ class BigFileBar(QToolBar):
             f"{human_count(len(shown.cloud))} of {human_count(shown.n_file)} points"
         )
         self.status_note.setToolTip(text)
-        state = self.files.session.state
         self.overview_button.setEnabled(shown is not big.overview)
-        streamed = big.sample is not None and state.sample is big.sample
         self.export_button.setEnabled(streamed and state.labels_sample is not None)

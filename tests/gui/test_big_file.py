@@ -176,3 +176,48 @@ def test_box_needs_a_crop_first_and_cancel_stops_the_overview(
     click(qtbot, window.big_files.bar.load_button)
     assert dialogs and "no crop box yet" in dialogs[-1][1]
     assert len(window.session.state.cloud) == THRESHOLD
+
+
+def test_copc_opens_as_its_coarse_levels_and_a_box_reads_only_its_nodes(
+    qtbot, main_window, monkeypatch, data_dir, dialogs
+):
+    from core.io.copc import read_copc
+
+    window, session = main_window, main_window.session
+    path = data_dir / "lone-star.copc.laz"  # 518,862 points
+    open_big(qtbot, window, monkeypatch, path)
+    wait_for_job(qtbot, window._last_job, timeout=120_000)
+    wait_for_preview(qtbot, window, timeout=120_000)
+    overview = session.state.cloud
+    assert 0 < len(overview) <= THRESHOLD
+    note = window.big_files.bar.note.text()
+    assert note.startswith(f"Overview of lone-star.copc.laz: {len(overview):,} of 518,862 points")
+    assert "octree level" in note
+
+    # The Downsample panel's own sample is of the overview only, and the bar says so.
+    show_panel(qtbot, window, "Downsample")
+    click(qtbot, window.panels["Downsample"].use_button)
+    qtbot.waitUntil(lambda: session.state.sample is not None, timeout=30_000)
+    assert "The sample is of these points only" in window.big_files.bar.note.text()
+
+    lo, hi = overview.bounds()
+    box_lo = tuple(float(v) for v in lo + (hi - lo) * 0.3)
+    box_hi = tuple(float(v) for v in lo + (hi - lo) * 0.5)
+    box_lo, box_hi = (
+        (box_lo[0], box_lo[1], float(lo[2]) - 1),
+        (box_hi[0], box_hi[1], float(hi[2]) + 1),
+    )
+    box_lo, box_hi = (tuple(round(v, 3) for v in c) for c in (box_lo, box_hi))  # as typed
+    crop_tile_as_numbers(qtbot, window, box_lo, box_hi)
+    click(qtbot, window.big_files.bar.load_button)
+    wait_for_job(qtbot, window.big_files.last_job, timeout=120_000)
+    whole = read_copc(path)
+    inside = np.all((whole.xyz >= box_lo) & (whole.xyz <= box_hi), axis=1)
+    region = session.state.cloud
+    assert len(region) == inside.sum() > len(overview) * 0.04
+    assert np.array_equal(_sorted_rows(region.xyz), _sorted_rows(whole.xyz[inside]))
+    assert not dialogs
+
+
+def _sorted_rows(xyz: np.ndarray) -> np.ndarray:
+    return xyz[np.lexsort(xyz.T[::-1])]
