@@ -27,6 +27,7 @@ from core.groundtruth.flow import AwsTarget, Clients
 from core.groundtruth.record import RECORD_SUFFIX, JobRecord, load_record
 from core.progress import sub_progress
 from gui.panels.groundtruth_form import JobForm, credentials_note
+from gui.panels.groundtruth_frames import FrameSettings
 from gui.panels.groundtruth_review import RequestReviewDialog
 from gui.panels.groundtruth_status import JobStatusView
 from gui.panels.review_classes import ClassListEditor
@@ -54,6 +55,7 @@ class GroundTruthPanel(QWidget):
         self.job: Job | None = None
         self.editor = ClassListEditor(self)
         self.form = JobForm(self)
+        self.frames = FrameSettings(session, self)
         self.form.find_teams_button.clicked.connect(self.find_workteams)
         self.form.profile.currentTextChanged.connect(self.check_credentials)
         self.review_button = QPushButton("Review and submit…", self)
@@ -84,7 +86,9 @@ class GroundTruthPanel(QWidget):
         classes = QGroupBox("Classes the workers paint (in this order)", self)
         QVBoxLayout(classes).addWidget(self.editor)
         where = QGroupBox("Job", self)
-        QVBoxLayout(where).addWidget(self.form)
+        job_column = QVBoxLayout(where)
+        job_column.addWidget(self.form)
+        job_column.addWidget(self.frames)
         buttons = QHBoxLayout()
         buttons.addWidget(self.review_button)
         buttons.addWidget(self.open_button)
@@ -201,6 +205,7 @@ class GroundTruthPanel(QWidget):
         sample, index_map = state.sample, state.index_map
         classes, settings = self.editor.classes(), self.form.settings()
         fmt, folder = self.form.frame_format.currentText(), self.form.export_folder()
+        frame_options = self.frames.options()
         clients = None if self.aws_note else self.clients()
         assert sample is not None
 
@@ -214,6 +219,7 @@ class GroundTruthPanel(QWidget):
                 fmt=fmt,
                 name=settings.job_name or "frame",
                 index_map=index_map,
+                **frame_options,
                 progress=sub_progress(progress, 0.0, 0.8),
                 cancel=cancel,
             )
@@ -224,7 +230,8 @@ class GroundTruthPanel(QWidget):
             self.pending = (rec, settings)
             self.show_review(prepared)
 
-        self.job = run_job(self.session, "Exporting the frame and checking the request", work, show)
+        title = "Exporting the frames and checking the request"
+        self.job = run_job(self.session, title, work, show)
         return self.job
 
     def show_review(self, prepared) -> RequestReviewDialog:
@@ -309,6 +316,11 @@ class GroundTruthPanel(QWidget):
             self.form.region.setCurrentText(rec.region)
         self.form.bucket.setText(rec.bucket or "")
         self.form.job_name.setText(rec.job_name or "")
+        self.frames.set_from_record(rec.frame_points, rec.frame_overlap)
+        if rec.n_frames > 1:
+            self.session.message.emit(
+                f"The job has {rec.n_frames} frames; fetching stitches their labels back."
+            )
         if rec.job_name:
             self.status_view.follow(rec)
         else:

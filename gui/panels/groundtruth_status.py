@@ -201,6 +201,11 @@ class JobStatusView(QGroupBox):
             if fetched.unmatched
             else ""
         )
+        if fetched.n_frames > 1:
+            note += f"; {fetched.n_frames} frames stitched"
+        if fetched.missing_frames:
+            numbers = ", ".join(str(n) for n in fetched.missing_frames)
+            note += f" (frames {numbers} came back without labels)"
         self.session.message.emit(
             f"Labels of {record.job_name} fetched: {fetched.n_unlabeled:,} points unlabeled{note}."
         )

@@ -262,3 +262,67 @@ def test_open_a_job_record_later_and_stop_the_job(qtbot, panel, sagemaker_stub, 
     qtbot.waitUntil(lambda: status_view.status.status == "Stopping", timeout=20_000)
     assert not status_view.buttons["stop"].isEnabled()
     stubber.assert_no_pending_responses()
+
+
+def test_the_panel_counts_frames_before_export_and_fetch_stitches_them(
+    qtbot, panel, bucket, s3_client, sagemaker_stub, tmp_path
+):
+    from core.downsample import downsample
+    from core.groundtruth.frames import split_frames
+    from core.groundtruth.multiframe import count_frames
+    from gui.panels.groundtruth_frames import FrameSettings
+    from tests.aws.gt_helpers import color_map_for, expected_stitch, write_frames_output
+
+    session, frames_box = panel.session, panel.frames
+    assert "fit in one frame" in frames_box.note.text()  # 1,214 points: one frame, at once
+    down = downsample(session.state.cloud, "voxel-nearest", voxel_size=0.1)
+    session.set_sample(down.sample, down.index_map, DownsampleSettings("voxel-nearest", 0.1))
+    sample = down.sample
+    limit, overlap = int(len(sample) * 0.4), 0.1
+    frames_box.overlap.setValue(overlap)
+    frames_box.points.setValue(limit)
+    qtbot.waitUntil(lambda: frames_box.n_frames is not None, timeout=20_000)
+    counts = count_frames(sample.xyz, limit, overlap)
+    assert frames_box.counts == counts and len(counts) == 3
+    assert f"{len(sample):,} points make 3 frames" in frames_box.note.text()
+    again = FrameSettings(session)  # the setting is remembered for the next session
+    assert again.points.value() == limit and again.overlap.value() == overlap
+    again.deleteLater()
+
+    # Export, review and submit: three frames uploaded, one manifest line each.
+    _, stubber = sagemaker_stub
+    _fill(panel, bucket, tmp_path)
+    panel.review()
+    qtbot.waitUntil(lambda: panel.dialog is not None, timeout=30_000)
+    request = json.loads(panel.dialog.request_text.toPlainText())
+    assert [f"{JOB}_00{k}.bin" for k in (1, 2, 3)] == sorted(
+        p.name for p in tmp_path.glob(f"{JOB}_*.bin")
+    )
+    stubber.add_response(
+        "create_labeling_job",
+        {"LabelingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:labeling-job/{JOB}"},
+    )
+    stubber.add_response("describe_labeling_job", _describe(request, "InProgress", 0))
+    panel.dialog.submit_button.click()
+    status_view = panel.status_view
+    qtbot.waitUntil(lambda: status_view.status is not None, timeout=60_000)
+    rec = status_view.record
+    assert rec.n_frames == 3 and rec.frame_point_counts() == counts
+    manifest = s3_client.get_object(Bucket=bucket, Key=rec.manifest_key)["Body"].read()
+    assert len(manifest.splitlines()) == 3
+
+    # Each frame's worker paints every point of it with class k; the window stitches.
+    painted = {k: np.full(n, k, np.uint8) for k, n in enumerate(counts)}
+    names = [c["name"] for c in rec.classes]
+    output_uri = write_frames_output(s3_client, rec, painted, color_map_for(names))
+    stubber.add_response("describe_labeling_job", _describe(request, "Completed", 1, output_uri))
+    status_view.refresh()
+    qtbot.waitUntil(lambda: status_view.status.status == "Completed", timeout=20_000)
+    status_view.fetch()
+    qtbot.waitUntil(lambda: session.state.labels_sample is not None, timeout=30_000)
+    frames = split_frames(sample.xyz, limit, overlap)
+    ids = np.array([c["id"] for c in rec.classes], np.uint8)
+    expected = ids[expected_stitch(sample, frames, painted)]
+    np.testing.assert_array_equal(session.state.labels_sample, expected)
+    assert len(np.unique(expected)) == 3
+    stubber.assert_no_pending_responses()
