@@ -326,3 +326,43 @@ def test_the_panel_counts_frames_before_export_and_fetch_stitches_them(
     np.testing.assert_array_equal(session.state.labels_sample, expected)
     assert len(np.unique(expected)) == 3
     stubber.assert_no_pending_responses()
+
+
+def test_a_project_brings_a_multi_frame_record_back_to_the_panel(qtbot, panel, tmp_path):
+    """As gui/project_controller.py does: the record as a dict in the project file, read
+    back with record_from_dict and shown; its frames still resolve beside the record."""
+    from dataclasses import asdict
+
+    from core.downsample import downsample
+    from core.groundtruth.export import export_frame
+    from core.groundtruth.multiframe import load_frames
+    from core.groundtruth.record import record_from_dict
+    from core.project import Project
+    from core.project_file import load_project, save_project
+
+    session = panel.session
+    down = downsample(session.state.cloud, "voxel-nearest", voxel_size=0.1)
+    limit = int(len(down.sample) * 0.4)
+    rec = export_frame(
+        down.sample, tmp_path, session.state.classes, name=JOB, frame_points=limit,
+        frame_overlap=0.1,
+    )  # fmt: skip
+    assert rec.n_frames == 3
+    project_path = tmp_path / "room.dlproj"
+    save_project(project_path, Project(n_points=len(down.sample), groundtruth_job=asdict(rec)))
+    data = load_project(project_path).groundtruth_job
+    assert data is not None
+    restored = record_from_dict({k: v for k, v in data.items() if k != "path"}, data["path"])
+    restored.path = data["path"]
+    assert restored == rec and restored.frames == rec.frames
+    frames, owner = load_frames(restored)
+    assert [len(f.rows) for f in frames] == rec.frame_point_counts()
+    assert len(owner) == len(down.sample)
+
+    panel.frames.points.setValue(500_000)
+    panel.frames.overlap.setValue(0.0)
+    with qtbot.waitSignal(session.message, timeout=5_000) as said:
+        panel.show_record(restored)
+    assert panel.frames.points.value() == limit and panel.frames.overlap.value() == 0.1
+    assert "3 frames" in said.args[0]
+    assert panel.form.job_name.text() == ""  # exported, never submitted: nothing to follow
