@@ -150,6 +150,7 @@ def _plan(
         index_map_path=str(index_map_path) if index_map_path else None,
     )
     rec.path = str(record_path_for(frame))
+    rec.frame_points = frame_points
     frames = multiframe.plan_frames(sample.xyz, frame_points, frame_overlap)
     if frames is not None:
         names = multiframe.frame_file_names(name, frame_suffix(fmt), len(frames))

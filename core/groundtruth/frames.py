@@ -18,6 +18,7 @@ import numpy as np
 
 from core.cloud import UNLABELED
 from core.errors import InputError
+from core.progress import CancelFn, check_cancel
 
 #: AWS's recommended maximum of points a frame.
 DEFAULT_FRAME_POINTS = 500_000
@@ -47,7 +48,10 @@ class Frame:
 
 
 def split_frames(
-    xyz: np.ndarray, max_points: int = DEFAULT_FRAME_POINTS, overlap: float = 0.0
+    xyz: np.ndarray,
+    max_points: int = DEFAULT_FRAME_POINTS,
+    overlap: float = 0.0,
+    cancel: CancelFn | None = None,
 ) -> list[Frame]:
     """Tiles of the sample with at most `max_points` points each, overlap included.
 
@@ -59,6 +63,8 @@ def split_frames(
         The most points a frame may hold.
     overlap : float
         Metres of neighbouring tiles each frame also shows.
+    cancel : callable, optional
+        Asked between tiles (a sample of millions takes a second or two).
 
     Returns
     -------
@@ -74,6 +80,7 @@ def split_frames(
     pending = [(np.arange(len(xyz)), lo, hi)]
     frames: list[Frame] = []
     while pending:
+        check_cancel(cancel)
         rows, box_lo, box_hi = pending.pop()
         shown = _inside(xyz, box_lo - overlap, box_hi + overlap) if overlap else rows
         if len(shown) <= max_points or len(rows) <= 1:

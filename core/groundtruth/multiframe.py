@@ -28,7 +28,9 @@ DEFAULT_OVERLAP = 0.25
 ROWS_SUFFIX = ".frames.npz"
 
 
-def plan_frames(xyz: np.ndarray, frame_points: int, overlap: float) -> list[Frame] | None:
+def plan_frames(
+    xyz: np.ndarray, frame_points: int, overlap: float, cancel: CancelFn | None = None
+) -> list[Frame] | None:
     """The frames of a sample, or None when it fits in one (a single-frame job, as before).
 
     Parameters
@@ -39,18 +41,25 @@ def plan_frames(xyz: np.ndarray, frame_points: int, overlap: float) -> list[Fram
         The most points a frame may hold, overlap included.
     overlap : float
         Metres of neighbouring tiles each frame also shows.
+    cancel : callable, optional
+        Raises `Cancelled` between tiles when it turns True.
     """
     if frame_points < 1 or overlap < 0:
         raise InputError("the points a frame must be at least 1 and the overlap >= 0 m.")
     if len(xyz) <= frame_points:
         return None
-    return split_frames(xyz, frame_points, overlap)
+    return split_frames(xyz, frame_points, overlap, cancel)
 
 
-def count_frames(xyz: np.ndarray, frame_points: int, overlap: float = DEFAULT_OVERLAP) -> int:
-    """How many frames the sample will make (1 when it fits in one)."""
-    frames = plan_frames(xyz, frame_points, overlap)
-    return 1 if frames is None else len(frames)
+def count_frames(
+    xyz: np.ndarray,
+    frame_points: int,
+    overlap: float = DEFAULT_OVERLAP,
+    cancel: CancelFn | None = None,
+) -> list[int]:
+    """The points of each frame the sample will make (one entry when it fits in one)."""
+    frames = plan_frames(xyz, frame_points, overlap, cancel)
+    return [len(xyz)] if frames is None else [len(f.rows) for f in frames]
 
 
 def frame_file_names(name: str, suffix: str, n_frames: int) -> list[str]:

@@ -47,6 +47,8 @@ class JobRecord:
         tile's box in frame coordinates); None for a single-frame job (`frame_path`).
     frame_rows_path : str or None
         The ``.npz`` of each frame's sample rows and each row's owning frame.
+    frame_points : int or None
+        The most points a frame could hold when it was exported (the user's setting).
     """
 
     frame_path: str
@@ -73,6 +75,7 @@ class JobRecord:
     frames: list[dict[str, Any]] | None = None
     frame_rows_path: str | None = None
     frame_overlap: float = 0.0
+    frame_points: int | None = None
     version: int = SINGLE_FRAME_VERSION
     path: str | None = field(default=None, compare=False)
 
@@ -228,6 +231,9 @@ def _check_types(data: dict[str, Any], path: Path) -> None:
         _is_finite(data["frame_overlap"]) and data["frame_overlap"] >= 0
     ):
         refuse("frame_overlap", "a number of metres >= 0")
+    limit = data.get("frame_points")
+    if limit is not None and not (_is_int(limit) and limit >= 1):
+        refuse("frame_points", "a whole number of points of at least 1, or null")
     frames = data.get("frames")
     if frames is None:
         return
