@@ -298,10 +298,13 @@ class TileDrawer(QObject):
         before = self.session.state.display.tile
         self.session.labeling.undo_stack.push(CropCommand(self.session, before, result.tile))
         (x0, y0, z0), (x1, y1, z1) = result.tile
+        # The sample's view is never cropped: say where the tile shows.
+        only_sample = self.viewport._shows() == "sample"  # noqa: SLF001 - the viewport's rule
+        where = " on the full cloud (key 1)" if only_sample else ""
         self.session.message.emit(
-            f"Tile: {human_count(result.n_inside)} of {human_count(result.n_total)} points, "
-            f"x {x0:.2f} to {x1:.2f} m, y {y0:.2f} to {y1:.2f} m, z {z0:.2f} to {z1:.2f} m "
-            "(Ctrl+Z undoes it)."
+            f"Tile: {human_count(result.n_inside)} of {human_count(result.n_total)} points"
+            f"{where}, x {x0:.2f} to {x1:.2f} m, y {y0:.2f} to {y1:.2f} m, "
+            f"z {z0:.2f} to {z1:.2f} m (Ctrl+Z undoes it)."
         )
         self._end(result.tile)
 

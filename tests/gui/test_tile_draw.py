@@ -147,6 +147,9 @@ def test_a_second_rectangle_from_the_front_refines_the_tile(
 def test_escape_cancels_and_leaves_the_tile_unchanged(
     qtbot, main_window, scene, tmp_path, monkeypatch
 ):
+    press_shortcut(qtbot, main_window, Qt.Key.Key_C)  # no cloud yet: nothing to draw on
+    assert not main_window.tile_drawing.armed
+    assert "Open a cloud first" in main_window.status.currentMessage()
     session = _show_scene(qtbot, main_window, scene, tmp_path, monkeypatch)
     before = ((-10.0, -10.0, -10.0), (10.0, 10.0, 10.0))
     session.set_display(replace(session.state.display, tile=before))
