@@ -132,9 +132,28 @@ def prepare(
         n_points=max(rec.frame_point_counts()),
         n_frames=rec.n_frames,
     )
-    prepared.problems = check.problems + prepared.problems
+    prepared.problems = check.problems + missing_exports(rec) + prepared.problems
     prepared.warnings += check.warnings
     return prepared
+
+
+def missing_exports(rec: JobRecord) -> list[str]:
+    """A sentence for each exported file a saved record names but the disk lacks.
+
+    Only for a record on disk: a dry run's plan has written nothing yet.
+    """
+    where = rec.resolve(rec.path)
+    if where is None or not where.is_file():
+        return []
+    names = [*rec.frame_files(), rec.label_config_path]
+    if rec.frames:
+        names.append(str(rec.frame_rows_path))  # fetching needs it to stitch the frames
+    missing = [name for name in names if name and not _is_file(rec.resolve(name))]
+    return [
+        f"the exported file {name} is missing beside the job record; put it back or export "
+        "the sample again."
+        for name in missing
+    ]
 
 
 def submit(
@@ -223,6 +242,10 @@ def _decode_one(rec, clients, lines, manifest_uri, progress, cancel) -> output.F
     fetched.unmatched = unmatched
     fetched.frame_label_uris = [label_uri]
     return fetched
+
+
+def _is_file(path) -> bool:
+    return path is not None and path.is_file()
 
 
 def _frame_uri(rec: JobRecord) -> str | None:

@@ -189,3 +189,22 @@ def test_a_single_frame_record_of_an_older_denselabel_still_loads(tmp_path):
     path.write_text(json.dumps(newer))
     with pytest.raises(InputError, match="update DenseLabel"):
         load_record(path)
+
+
+def test_a_lost_frame_is_a_problem_before_anything_is_uploaded(tmp_path, scene, gt_clients, bucket):
+    from core.groundtruth.errors import ValidationFailed
+
+    _, sample, index_map, limit, _, _ = scene
+    rec = export.export_frame(
+        sample, tmp_path, SCENE_CLASSES, frame_points=limit, frame_overlap=OVERLAP
+    )
+    (tmp_path / "frame_002.bin").unlink()
+    job = settings(bucket, job_name="room-lost")
+    problems = flow.prepare(load_record(str(rec.path)), job).problems
+    assert problems == [
+        "the exported file frame_002.bin is missing beside the job record; put it back or "
+        "export the sample again."
+    ]
+    with pytest.raises(ValidationFailed):
+        flow.submit(rec, job, gt_clients)
+    assert gt_clients.s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
