@@ -118,19 +118,28 @@ def fallback_color_by(color_by: str, has_rgb: bool, has_intensity: bool, has_lab
 FIELD_PREFIX = "field:"
 #: An integer field with at most this many distinct values is shown class by class.
 MAX_CATEGORIES = 16
-#: Colours of the common ASPRS classes as LiDAR viewers show them; others use the palette.
+#: Colours of the ASPRS classes, as LiDAR viewers show them (ground brown, vegetation green,
+#: buildings red, water blue), all distinct; user classes (19+) take the palette.
 ASPRS_COLORS = {
-    1: (170, 170, 170),
+    0: (200, 200, 200),
+    1: (150, 150, 150),
     2: (166, 118, 60),
     3: (152, 223, 138),
     4: (44, 160, 44),
     5: (20, 100, 20),
     6: (214, 39, 40),
     7: (227, 119, 194),
+    8: (23, 190, 207),
     9: (31, 119, 180),
+    10: (140, 86, 75),
     11: (90, 90, 90),
-    17: (255, 187, 120),
-    18: (148, 103, 189),
+    12: (188, 189, 34),
+    13: (255, 127, 14),
+    14: (255, 187, 120),
+    15: (148, 103, 189),
+    16: (197, 176, 213),
+    17: (255, 221, 0),
+    18: (247, 182, 210),
 }
 
 
@@ -211,7 +220,7 @@ def field_colors(
     and the colour bar range for a continuous field (None when categorical).
 
     A cloud without the field (e.g. a voxel-mean sample: a mean return number means
-    nothing) is drawn in the neutral grey, and its legend says why.
+    nothing) is drawn in the neutral grey.
     """
     name = field_name(color_by) or ""
     values = cloud.point_fields.get(name)
@@ -229,11 +238,12 @@ def field_colors(
 
 def field_legend(cloud: PointCloud, color_by: str) -> list[LabelClass] | None:
     """Legend rows of a categorical field: value name, colour and point count (``2 ground:
-    61,443``), in value order; None for a continuous field."""
+    61,443``), in value order; None for a continuous field or a cloud without it (side by
+    side, the other cloud's legend is then the one shown)."""
     name = field_name(color_by) or ""
     values = cloud.point_fields.get(name)
     if values is None:
-        return [LabelClass(-1, f"no {name} in this cloud", UNLABELED_COLOR)]
+        return None
     summary = field_summary(name, values)
     if summary.ids is None or summary.counts is None:
         return None

@@ -45,13 +45,14 @@ class ClassLegend:
         if not shown:
             self.names = []
             return
-        self._fill(self._entries[shown[0]] or [])
+        width_px = self._plotter.renderers[shown[0]].GetSize()[0]
+        self._fill(self._entries[shown[0]] or [], width_px)
         if shown[0] != self._column:
             self._plotter.renderers[self._column].RemoveViewProp(self.actor)
             self._plotter.renderers[shown[0]].AddViewProp(self.actor)
             self._column = shown[0]
 
-    def _fill(self, entries: list[tuple[str, tuple[int, int, int]]]) -> None:
+    def _fill(self, entries: list[tuple[str, tuple[int, int, int]]], width_px: int) -> None:
         rows = entries[:MAX_ROWS]
         if len(entries) > MAX_ROWS:
             rows = entries[: MAX_ROWS - 1] + [
@@ -61,8 +62,12 @@ class ClassLegend:
         for i, (name, rgb) in enumerate(rows):
             self.actor.SetEntry(i, self._symbol, name, [v / 255 for v in rgb])
         height = _ROW_HEIGHT * len(rows)
-        self.actor.SetPosition(0.80, 0.97 - height)
-        self.actor.SetPosition2(0.18, height)
+        # VTK shrinks the text to fit the box: wide enough for the longest row ("2 ground:
+        # 61,443"), else side by side (half the width) it is too small to read.
+        longest = max(len(name) for name, _ in rows)
+        width = min(max(0.18, (7 * longest + 28) / max(width_px, 1)), 0.6)
+        self.actor.SetPosition(0.98 - width, 0.97 - height)
+        self.actor.SetPosition2(width, height)
         self.names = [name for name, _ in rows]
 
 

@@ -5,6 +5,7 @@ colour bar names the field; P reads the fields of the point under the mouse."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import laspy
 import numpy as np
@@ -126,3 +127,53 @@ def test_p_reads_the_fields_of_the_point_under_the_mouse(qtbot, main_window, dat
     name = {1: "unclassified", 2: "ground"}[int(las.classification[row])]
     assert f"classification {int(las.classification[row])} {name}" in message
     assert f"x {float(las.x[row]):.3f}" in message
+
+
+def test_side_by_side_the_sample_counts_its_own_classes(
+    qtbot, main_window, data_dir, monkeypatch, tmp_path
+):
+    from core.downsample import downsample
+    from gui.session import DownsampleSettings
+
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, data_dir / "brighton_small.laz")
+    session, viewport = main_window.session, main_window.viewport
+    cloud = session.state.cloud
+    nearest = downsample(cloud, "voxel-nearest", voxel_size=0.5)
+    settings = DownsampleSettings("voxel-nearest", 0.5)
+    session.set_sample(nearest.sample, nearest.index_map, settings)
+    choose_colour_by(qtbot, main_window.panels["View"].color_combo, "classification")
+    press_shortcut(qtbot, main_window, Qt.Key.Key_3)
+    assert viewport.decor.mode == "side-by-side"
+    ids, counts = np.unique(nearest.sample.point_fields["classification"], return_counts=True)
+    names = {0: "never classified", 2: "ground", 3: "low vegetation", 6: "building"}
+    expected = [f"{i} {names[i]}: {c:,}" for i, c in zip(ids, counts, strict=True)]
+    legend = viewport.decor.legend
+    qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)  # the sample's counts
+    sample_colors = drawn_colors(viewport.sample_layer)
+    rows = viewport._sample_index
+    drawn = nearest.sample.point_fields["classification"]
+    drawn = drawn if rows is None else drawn[rows]
+    assert (sample_colors[drawn == 6] == ASPRS_COLORS[6]).all()  # buildings red
+    assert (sample_colors[drawn == 2] == ASPRS_COLORS[2]).all()
+    main_window.grab().save(str(tmp_path / "classification_side_by_side.png"))
+
+    # A voxel-mean sample has no classification (a mean class means nothing): it is drawn
+    # grey and the legend shown is the full cloud's.
+    mean = downsample(cloud, "voxel-mean", voxel_size=0.5)
+    session.set_sample(mean.sample, mean.index_map, DownsampleSettings("voxel-mean", 0.5))
+    session.set_display(replace(session.state.display, color_by="field:classification"))
+    ids, counts = np.unique(cloud.point_fields["classification"], return_counts=True)
+    expected = [f"{i} {names[i]}: {c:,}" for i, c in zip(ids, counts, strict=True)]
+    qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)
+    assert (drawn_colors(viewport.sample_layer) == 128).all()
+
+
+def test_a_scan_without_fields_offers_none(qtbot, main_window, data_dir, monkeypatch):
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, data_dir / "autzen_trim.las")
+    combo = main_window.panels["View"].color_combo
+    choose_colour_by(qtbot, combo, "return_number")
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, data_dir / "lone-star.laz")
+    offered = [combo.itemData(i) for i in range(combo.count())]
+    assert not [key for key in offered if key and key.startswith("field:")]
+    assert main_window.session.state.display.color_by == "intensity"
+    assert combo.currentData() == "intensity"
