@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from core.cloud import UNLABELED
-from core.labeling.screen_index import build_screen_index
+from core.labeling.screen_index import TILE, build_screen_index
 from core.labeling.select import Modifiers, class_table, select_points
-from core.labeling.shapes import Circles, HalfPlane, Polygon, rectangle
+from core.labeling.select_kernel import inside_shape
+from core.labeling.shapes import Circles, HalfPlane, Polygon, compile_shape, rectangle
+from core.labeling.tile_select import BORDER, INSIDE, OUTSIDE, classify_tiles
 from core.scene import FURNITURE, WALL, make_scene
 from tests.labeling_reference import views_of
 
@@ -62,3 +64,41 @@ def test_index_refuses_another_camera(scene) -> None:
     index = build_screen_index(xyz, first)
     with pytest.raises(ValueError, match="another camera"):
         select_points(xyz, labels, second, rectangle(0, 0, 9, 9), 1, index=index)
+
+
+def _point_inside(c, x: float, y: float, height: int) -> bool:
+    row = min(max(int(np.floor(y)), 0), height - 1)
+    return bool(inside_shape(c.kind, c.items, c.row_start, c.row_items, row, x, y))
+
+
+def test_whole_tiles_are_inside_or_outside_as_every_point_in_them() -> None:
+    """A tile called inside holds only inside points, one left out only outside points:
+    checked on a grid of positions over each tile's own pixels (up to its far edge)."""
+    w, h = 320, 240
+    t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    shapes = [
+        Polygon(np.column_stack([160 + 120 * np.cos(t), 120 + 90 * np.sin(2 * t)])),
+        rectangle(32, 16, 96, 80),  # tile-aligned: its inner tiles are wholly inside
+        Circles(np.array([[100.0, 100.0], [140.0, 110.0]]), 40.0),
+        HalfPlane((0, 200), (320, 40)),
+    ]
+    grid = np.append(np.linspace(0.0, TILE, 8, endpoint=False), TILE - 1e-6)  # own pixels
+    tiles_x, tiles_y = -(-w // TILE), -(-h // TILE)
+    for shape in shapes:
+        c = compile_shape(shape, h)
+        tiles, kinds = classify_tiles(
+            c.kind, c.items, c.row_start, c.row_items, c.box, tiles_x, tiles_y, w, h
+        )
+        kind_of = dict(zip(tiles.tolist(), kinds.tolist(), strict=True))
+        assert INSIDE in kind_of.values(), repr(shape)[:40]
+        for tile in range(tiles_x * tiles_y):
+            x0, y0 = (tile % tiles_x) * TILE, (tile // tiles_x) * TILE
+            inside = {_point_inside(c, x0 + gx, y0 + gy, h) for gx in grid for gy in grid}
+            kind = kind_of.get(tile, OUTSIDE)
+            if kind == INSIDE:
+                assert inside == {True}, (repr(shape)[:40], tile)
+            elif kind == OUTSIDE:
+                assert inside == {False}, (repr(shape)[:40], tile)
+        if isinstance(shape, Polygon) and len(shape.vertices) == 4:
+            assert kind_of[(16 // TILE + 1) * tiles_x + 32 // TILE + 1] == INSIDE
+            assert kind_of[(16 // TILE) * tiles_x + 32 // TILE] == BORDER

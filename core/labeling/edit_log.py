@@ -57,9 +57,12 @@ class Step:
 
 
 @numba.njit(cache=True, nogil=True)
-def _encode_gaps(gaps):  # pragma: no cover - compiled
+def _encode_gaps(indices):  # pragma: no cover - compiled
     size = 0
-    for g in gaps:
+    prev = np.int64(-1)
+    for i in indices:
+        g = np.int64(i) - prev
+        prev = np.int64(i)
         size += 1
         g >>= 7
         while g:
@@ -67,7 +70,10 @@ def _encode_gaps(gaps):  # pragma: no cover - compiled
             g >>= 7
     out = np.empty(size, np.uint8)
     at = 0
-    for g in gaps:
+    prev = np.int64(-1)
+    for i in indices:
+        g = np.int64(i) - prev
+        prev = np.int64(i)
         while g >= 128:
             out[at] = (g & 127) | 128
             g >>= 7
@@ -95,9 +101,42 @@ def _decode_gaps(data, count):  # pragma: no cover - compiled
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _take_changed(idx, labels, origin, use_origin, new_label, new_origin):
+    # pragma: no cover - compiled
+    """One pass over sorted indices: the changed ones, their old values, and the new ones
+    written (numpy's gathers, compares and scatters each read the indices again)."""
+    keep = np.empty(idx.shape[0], np.int64)
+    old_labels = np.empty(idx.shape[0], labels.dtype)
+    old_origins = np.empty(idx.shape[0] if use_origin else 0, np.uint8)
+    n = 0
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        was = labels[i]
+        if was != new_label or (use_origin and origin[i] != new_origin):
+            keep[n] = i
+            old_labels[n] = was
+            labels[i] = new_label
+            if use_origin:
+                old_origins[n] = origin[i]
+                origin[i] = new_origin
+            n += 1
+    return keep[:n], old_labels[:n], old_origins[:n]
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_unique(idx):  # pragma: no cover - compiled
+    ok = True
+    for k in range(1, idx.shape[0]):
+        if idx[k] <= idx[k - 1]:
+            ok = False
+            break
+    return ok
+
+
 def encode_indices(indices: np.ndarray) -> np.ndarray:
     """Sorted unique indices (K,) as LEB128-coded gaps: (B,) uint8."""
-    return _encode_gaps(np.diff(indices.astype(np.int64), prepend=-1))
+    return _encode_gaps(indices)
 
 
 def pack(values: np.ndarray) -> Packed:
@@ -155,28 +194,30 @@ class EditLog:
         indices : (K,) int
             Points to paint, any order, repeats allowed.
         """
-        idx = np.asarray(indices, np.int64)
-        if len(idx) > 1 and not bool(np.all(idx[1:] > idx[:-1])):
+        idx = np.asarray(indices)
+        if idx.dtype not in (np.int32, np.int64):
+            idx = idx.astype(np.int64)
+        if len(idx) > 1 and not _sorted_unique(idx):
             idx = np.unique(idx)  # selections come sorted; other callers may not
         new_origin = NONE if int(new_label) == UNLABELED else HAND_SET
-        changed = self.labels[idx] != new_label
-        if self.origin is not None:
-            changed |= self.origin[idx] != new_origin
-        idx = idx[changed]
+        use_origin = self.origin is not None
+        origin = self.origin if self.origin is not None else np.zeros(1, np.uint8)
+        new_value = self.labels.dtype.type(new_label)
+        idx, old_labels, old_origins = _take_changed(
+            idx, self.labels, origin, use_origin, new_value, np.uint8(new_origin)
+        )
         if len(idx) == 0:
             return None
-        old_origins = self.origin[idx] if self.origin is not None else np.zeros(0, np.uint8)
         step = Step(
             encode_indices(idx),
             len(idx),
-            old_labels=pack(self.labels[idx]),
+            old_labels=pack(old_labels),
             old_origins=pack(old_origins),
             new_label=int(new_label),
             new_origin=new_origin,
         )
         del self.steps[self.cursor :]
         self.steps.append(step)
-        self._forward(step, self.labels, self.origin, idx)
         self.cursor += 1
         return step
 

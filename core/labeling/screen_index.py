@@ -10,13 +10,14 @@ exactly the same points as the full pass (`core.labeling.select`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
 
+from core.labeling.depth import visible_mask
 from core.labeling.projection import CHUNK, Camera, project_one
-from core.progress import CancelFn, ProgressFn, chunked, report
+from core.progress import CancelFn, ProgressFn, chunked, report, sub_progress
 
 #: Tile edge in pixels: small enough to cull, big enough to keep the tile table small.
 TILE = 16
@@ -39,8 +40,7 @@ class ScreenIndex:
         Nearest depth per pixel (hidden classes left out).
     point_size : float
     tile_of : (N,) int32
-        Each point's tile, -1 outside the view: big strokes scan it in point order, which
-        reads the points sequentially instead of jumping tile by tile.
+        Each point's tile, -1 outside the view.
     """
 
     camera: Camera
@@ -50,34 +50,33 @@ class ScreenIndex:
     depth: np.ndarray
     point_size: float
     tile_of: np.ndarray
+    #: tolerance -> (N,) bool visible points, made on first use (`visible_for`).
+    _visible: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.order, self.tile_start, self.depth, self.tile_of)
+        arrays = (self.order, self.tile_start, self.depth, self.tile_of, *self._visible.values())
         return sum(a.nbytes for a in arrays)
 
-    def tiles_in(self, box: np.ndarray) -> np.ndarray:
-        """(T,) bool: the tiles covering screen box (x0, y0, x1, y1)."""
-        tiles_y = (len(self.tile_start) - 1) // self.tiles_x
-        inside = np.zeros((tiles_y, self.tiles_x), np.bool_)
-        w, h = self.camera.width, self.camera.height
-        if not (box[2] < 0 or box[0] > w or box[3] < 0 or box[1] > h):
-            tx0, tx1 = (int(np.clip(np.floor(v / TILE), 0, self.tiles_x - 1)) for v in box[[0, 2]])
-            ty0, ty1 = (int(np.clip(np.floor(v / TILE), 0, tiles_y - 1)) for v in box[[1, 3]])
-            inside[ty0 : ty1 + 1, tx0 : tx1 + 1] = True
-        return inside.ravel()
+    def visible_for(
+        self,
+        xyz: np.ndarray,
+        tolerance: float,
+        progress: ProgressFn | None = None,
+        cancel: CancelFn | None = None,
+    ) -> np.ndarray:
+        """(N,) bool: the points within `tolerance` of the nearest depth at their pixel.
 
-    def candidates(self, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(starts, ends) into `order` of the tiles covering screen box (x0, y0, x1, y1)."""
-        w, h = self.camera.width, self.camera.height
-        tiles_y = (len(self.tile_start) - 1) // self.tiles_x
-        tx0, tx1 = (int(np.clip(np.floor(v / TILE), 0, self.tiles_x - 1)) for v in box[[0, 2]])
-        ty0, ty1 = (int(np.clip(np.floor(v / TILE), 0, tiles_y - 1)) for v in box[[1, 3]])
-        if box[2] < 0 or box[0] > w or box[3] < 0 or box[1] > h:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        rows = np.arange(ty0, ty1 + 1) * self.tiles_x
-        # One range per tile row: the tiles tx0..tx1 of a row are contiguous in `order`.
-        return self.tile_start[rows + tx0], self.tile_start[rows + tx1 + 1]
+        Made once per tolerance (one pass as long as the index build's) and kept, so a
+        stroke over whole tiles need not project their points again. Only the last
+        tolerance is kept: the panel's value changes rarely.
+        """
+        key = float(tolerance)
+        if key not in self._visible:
+            self._visible.clear()
+            mask = visible_mask(xyz, self.camera, self.depth, key, progress=progress, cancel=cancel)
+            self._visible[key] = mask
+        return self._visible[key]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -133,6 +132,7 @@ def build_screen_index(
     point_size: float = 3.0,
     labels: np.ndarray | None = None,
     hidden: np.ndarray | None = None,
+    tolerance: float | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> ScreenIndex:
@@ -144,6 +144,9 @@ def build_screen_index(
     labels : (N,) uint8 or uint16, optional
     hidden : (256,) or (65536,) bool, optional
         Classes not drawn: they are indexed (never selected later) but hide nothing.
+    tolerance : float, optional
+        Also find the visible points for this tolerance now (`ScreenIndex.visible_for`),
+        so the first stroke does not wait for them.
     """
     p = camera.params()
     tiles_x = -(-camera.width // TILE)
@@ -155,13 +158,17 @@ def build_screen_index(
     lab: np.ndarray = labels if labels is not None and use_skip else np.zeros(1, np.uint8)
     skip: np.ndarray = hidden if hidden is not None and use_skip else np.zeros(256, np.bool_)
     half = max(float(point_size), 1.0) / 2.0
-    span = (0.0, 0.8)
+    span = (0.0, 0.6 if tolerance is not None else 0.8)
     for part in chunked(len(xyz), CHUNK, progress, cancel, "indexing the view", span):
         part_labels = lab[part] if use_skip else lab
         _tile_and_splat(
             xyz[part], p, half, part_labels, skip, use_skip, tiles_x, tile_of[part], buffers
         )
     order, start = _counting_sort(tile_of, tiles_x * tiles_y)
-    report(progress, 1.0, "view indexed")
     depth = buffers.min(axis=0) if threads > 1 else buffers[0]
-    return ScreenIndex(camera, order, start, tiles_x, depth, float(point_size), tile_of)
+    index = ScreenIndex(camera, order, start, tiles_x, depth, float(point_size), tile_of)
+    if tolerance is not None:
+        part_progress = sub_progress(progress, 0.65, 1.0)
+        index.visible_for(xyz, tolerance, progress=part_progress, cancel=cancel)
+    report(progress, 1.0, "view indexed")
+    return index

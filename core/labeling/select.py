@@ -13,10 +13,12 @@ import numba
 import numpy as np
 
 from core.cloud import UNLABELED
-from core.labeling.depth import depth_buffer, pixel_of
-from core.labeling.projection import CHUNK, Camera, project_one
+from core.labeling.depth import depth_buffer
+from core.labeling.projection import CHUNK, Camera
 from core.labeling.screen_index import ScreenIndex
-from core.labeling.shapes import CIRCLES, POLYGON, Compiled, Shape, compile_shape
+from core.labeling.select_kernel import chosen
+from core.labeling.shapes import Compiled, Shape, compile_shape
+from core.labeling.tile_select import select_in_index
 from core.progress import CancelFn, ProgressFn, chunked, sub_progress
 
 
@@ -70,110 +72,13 @@ def paintable_table(
     return table
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _inside(kind, items, row_start, row_items, row, x, y):  # pragma: no cover - compiled
-    if kind == POLYGON:
-        odd = False
-        for j in range(row_start[row], row_start[row + 1]):
-            e = row_items[j]
-            xi, yi, xj, yj = items[e, 0], items[e, 1], items[e, 2], items[e, 3]
-            if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
-                odd = not odd
-        return odd
-    if kind == CIRCLES:
-        for j in range(row_start[row], row_start[row + 1]):
-            c = row_items[j]
-            dx = x - items[c, 0]
-            dy = y - items[c, 1]
-            if dx * dx + dy * dy <= items[c, 2] * items[c, 2]:
-                return True
-        return False
-    x0, y0, x1, y1 = items[0, 0], items[0, 1], items[0, 2], items[0, 3]
-    return items[1, 0] * ((x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)) > 0.0
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _chosen(i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol):
-    # pragma: no cover - compiled
-    if not table[labels[i]]:
-        return False
-    x, y, d, ok = project_one(p, xyz[i, 0], xyz[i, 1], xyz[i, 2])
-    if not ok or x < box[0] or x > box[2] or y < box[1] or y > box[3]:
-        return False
-    row = min(max(int(np.floor(y)), 0), int(p[17]) - 1)
-    if not _inside(kind, items, row_start, row_items, row, x, y):
-        return False
-    h, w = buffer.shape
-    if h > 1 or w > 1:
-        px, py = pixel_of(x, y, w, h)
-        return d <= buffer[py, px] + tol
-    return True
-
-
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _select(xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol, out):
     # pragma: no cover - compiled
     for i in numba.prange(xyz.shape[0]):
-        out[i] = _chosen(
+        out[i] = chosen(
             i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
         )
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _select_in_tiles(
-    tile_of,
-    inside,
-    xyz,
-    labels,
-    table,
-    p,
-    kind,
-    items,
-    row_start,
-    row_items,
-    box,
-    buffer,
-    tol,
-    mask,
-):  # pragma: no cover - compiled
-    for i in numba.prange(xyz.shape[0]):
-        t = tile_of[i]
-        mask[i] = (
-            t >= 0
-            and inside[t]
-            and _chosen(
-                i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
-            )
-        )
-
-
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _select_tiles(
-    order,
-    starts,
-    ends,
-    xyz,
-    labels,
-    table,
-    p,
-    kind,
-    items,
-    row_start,
-    row_items,
-    box,
-    buffer,
-    tol,
-    mask,
-):  # pragma: no cover - compiled
-    # A mask over all points rather than a sort of the hits: the indices come out sorted
-    # for the edit log at the cost of one pass over N bytes, cheaper than sorting big strokes.
-    for r in numba.prange(starts.shape[0]):
-        for j in range(starts[r], ends[r]):
-            i = order[j]
-            if _chosen(
-                i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
-            ):
-                mask[i] = True
 
 
 def select_points(
@@ -220,20 +125,9 @@ def select_points(
     buffer = np.zeros((1, 1))
     if index is not None:
         _check_index(index, camera)
-        if modifiers.visible_only:
-            buffer = index.depth
-        c = compiled
-        starts, ends = index.candidates(c.box)
-        few = int(np.sum(ends - starts)) < len(xyz) // 50
-        # The in-order scan writes every entry; the tile visit only the points it sees.
-        mask = np.zeros(len(xyz), np.bool_) if few else np.empty(len(xyz), np.bool_)
-        args = (xyz, labels, table, camera.params(), c.kind, c.items, c.row_start, c.row_items,
-                c.box, buffer, float(modifiers.tolerance), mask)  # fmt: skip
-        if few:
-            _select_tiles(index.order, starts, ends, *args)  # few points: visit just those
-        else:
-            _select_in_tiles(index.tile_of, index.tiles_in(c.box), *args)  # in point order
-        return np.flatnonzero(mask).astype(np.int32)
+        return select_in_index(
+            index, xyz, labels, table, compiled, modifiers.visible_only, modifiers.tolerance
+        )
     if modifiers.visible_only:
         buffer = (
             depth
