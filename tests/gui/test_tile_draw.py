@@ -123,6 +123,7 @@ def test_a_second_rectangle_from_the_front_refines_the_tile(
     qtbot, main_window, scene, tmp_path, monkeypatch
 ):
     session = _show_scene(qtbot, main_window, scene, tmp_path, monkeypatch)
+    main_window.viewport.set_display_budget(10_000)  # most points are not drawn: they count
     cloud = session.state.cloud
     widget = main_window.viewport.plotter
     _crop(qtbot, main_window, *_corners(widget, ((0.2, 0.2), (0.6, 0.7))))
@@ -140,6 +141,7 @@ def test_a_second_rectangle_from_the_front_refines_the_tile(
     for axis in range(3):  # inside the first tile
         assert first[0][axis] <= tile[0][axis] and tile[1][axis] <= first[1][axis]
     assert tile[1][2] < first[1][2]  # the top is cut off
+    assert main_window.viewport.full_layer.n_points == 10_000  # of the tile's points
     main_window.panels["Labels"].legend.clear_tile_button.click()  # "Whole cloud"
     assert session.state.display.tile is None
 
