@@ -77,12 +77,14 @@ def split_frames(
     if len(xyz) == 0:
         raise InputError("the sample has no points; downsample a cloud with points first.")
     lo, hi = xyz.min(axis=0), xyz.max(axis=0)
-    pending = [(np.arange(len(xyz)), lo, hi)]
+    everything = np.arange(len(xyz))
+    # (own rows, box, rows the box and its overlap may show: the parent's shown rows)
+    pending = [(everything, lo, hi, everything)]
     frames: list[Frame] = []
     while pending:
         check_cancel(cancel)
-        rows, box_lo, box_hi = pending.pop()
-        shown = _inside(xyz, box_lo - overlap, box_hi + overlap) if overlap else rows
+        rows, box_lo, box_hi, candidates = pending.pop()
+        shown = _inside(xyz, candidates, box_lo - overlap, box_hi + overlap) if overlap else rows
         if len(shown) <= max_points or len(rows) <= 1:
             if len(shown) > max_points:
                 raise InputError(
@@ -91,13 +93,23 @@ def split_frames(
                 )
             frames.append(Frame(np.sort(shown), box_lo, box_hi))
             continue
-        pending.extend(_slabs(xyz, rows, box_lo, box_hi, -(-len(shown) // max_points)))
+        slabs = _slabs(xyz, rows, box_lo, box_hi, -(-len(shown) // max_points))
+        pending.extend((*slab, shown) for slab in slabs)
     frames.sort(key=lambda f: tuple(f.centre))
     return frames
 
 
-def _inside(xyz: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(np.all((xyz >= lo) & (xyz <= hi), axis=1))
+def _inside(xyz: np.ndarray, candidates: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The `candidates` (ascending rows) inside the box, still ascending.
+
+    A tile's box with its overlap lies inside its parent's, so only the parent's shown
+    rows are tested, one axis at a time: each level reads a fraction of the sample.
+    """
+    keep = candidates
+    for axis in range(3):
+        values = xyz[keep, axis]
+        keep = keep[(values >= lo[axis]) & (values <= hi[axis])]
+    return keep
 
 
 #: Slabs are never cut more than this many times longer than wide (else halves instead).
@@ -118,7 +130,8 @@ def _slabs(xyz, rows, lo, hi, wanted: int):
     values = xyz[rows, axis]
     cuts = np.quantile(values, np.arange(1, k) / k)
     part = np.searchsorted(cuts, values, side="right")  # slab of each row: value >= its cut
-    if len(np.unique(part)) < k:  # many equal values: split the rows by rank instead
+    if np.count_nonzero(np.bincount(part, minlength=k)) < k:
+        # many equal values left a slab empty: split the rows by rank instead
         part = np.empty(len(rows), np.int64)
         part[np.argsort(values, kind="stable")] = np.arange(len(rows)) * k // len(rows)
         cuts = np.array([values[part == j].min() for j in range(1, k)])
