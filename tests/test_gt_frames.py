@@ -75,3 +75,12 @@ def test_identical_points_are_split_by_rank():
     frames = split_frames(xyz, max_points=300)
     assert len(frames) == 3 and sorted(len(f.rows) for f in frames) == [300, 300, 300]
     assert np.array_equal(np.sort(np.concatenate([f.rows for f in frames])), np.arange(900))
+
+
+def test_an_overlap_wider_than_a_tile_is_refused_and_the_split_can_be_cancelled(sample):
+    from core.errors import Cancelled
+
+    with pytest.raises(InputError, match="lower the overlap or raise the frame limit"):
+        split_frames(sample.xyz, max_points=500, overlap=1.0)
+    with pytest.raises(Cancelled):
+        split_frames(sample.xyz, max_points=1_000, cancel=lambda: True)
