@@ -75,12 +75,14 @@ class Labeling(QObject):
     options_changed = Signal()
     mode_changed = Signal(bool)  # Label mode on / off
     painted = Signal(str, object)  # target, (K,) int64 rows whose label changed
+    preparing = Signal(str)  # "Preparing the view…" while strokes wait, "" when ready
 
     def __init__(self, session: Session):
         super().__init__(session)
         self.session = session
         self.options = PaintOptions()
         self.mode = False
+        self.preparing_text = ""
         self.logs: dict[str, EditLog] = {}
         self._origin_full: np.ndarray | None = None
         self.undo_stack = QUndoStack(self)
@@ -91,6 +93,11 @@ class Labeling(QObject):
         # Connected before the viewport (the session makes us first): a carry-back is
         # merged with the hand-set points before anything draws it.
         session.full_labels_changed.connect(self._full_labels_replaced)
+
+    def set_preparing(self, text: str) -> None:
+        """What the view's preparation is doing (gui/tools/prepare.py), for the panel."""
+        self.preparing_text = text
+        self.preparing.emit(text)
 
     def set_options(self, **changes: object) -> None:
         self.options = replace(self.options, **changes)  # type: ignore[arg-type]

@@ -15,10 +15,10 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 
 from core.cloud import UNLABELED
-from core.labeling.grow import NeighbourGraph, grow_region, neighbour_graph
+from core.labeling.grow import NeighbourGraph, grow_region
 from core.labeling.projection import project_points
-from core.labeling.screen_index import ScreenIndex, build_screen_index
-from core.labeling.select import class_table, paintable_table, select_points
+from core.labeling.screen_index import ScreenIndex
+from core.labeling.select import paintable_table, select_points
 from core.labeling.shapes import Shape
 from gui.paint_view import (
     Outline,
@@ -30,9 +30,17 @@ from gui.paint_view import (
 )
 from gui.tools import make_tool
 from gui.tools.base import Tool
+from gui.tools.prepare import ViewPreparer
 
 #: Window shortcuts that the class keys (1-9, 0) replace while Label mode is on.
 _CLASS_KEY_ACTIONS = ("show_full", "show_sample", "show_both")
+
+
+class _Stroke:
+    """One brush stroke: how many of its parts changed points (they merge into one step)."""
+
+    def __init__(self) -> None:
+        self.parts = 0
 
 
 class PaintController(QObject):
@@ -48,9 +56,11 @@ class PaintController(QObject):
         self.outline = Outline(self.viewport)
         self._tool: Tool | None = None
         self._target = "full"
-        self._parts = 0
-        self._index: tuple[tuple, ScreenIndex] | None = None
-        self._graph: tuple[object, NeighbourGraph] | None = None
+        self._stroke = _Stroke()
+        self.prep = ViewPreparer(self)
+        self.prep.status_changed.connect(self.labeling.set_preparing)
+        self.session.cloud_changed.connect(self.prep.forget)
+        self.session.sample_changed.connect(self.prep.forget)
         self._saved_shortcuts: dict[str, Any] = {}
         self._color_by_before: str | None = None
         self.labeling.painted.connect(
@@ -81,6 +91,14 @@ class PaintController(QObject):
             self._color_by_before = None
         self.labeling.set_mode(on)
         self.outline.hide()
+        if on:
+            self.prep.start()
+        else:
+            self.prep.stop()
+
+    def settled(self) -> bool:
+        """Every stroke made so far is applied (none waits for the view to be prepared)."""
+        return self.prep.settled()
 
     # -- events -----------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -127,7 +145,7 @@ class PaintController(QObject):
         # The radius is in logical pixels, like the mouse; the tools work in device pixels.
         radius = options.brush_radius * self.viewport.plotter.devicePixelRatioF()
         self._tool = make_tool(options.tool, radius=radius, side=options.line_side)
-        self._parts = 0
+        self._stroke = _Stroke()
         shape = self._tool.press(*to_screen(self.viewport, self._target, x, y))
         if shape is not None and self._tool.paints_while_dragging:
             self._paint_part(shape)
@@ -143,16 +161,23 @@ class PaintController(QObject):
     def _release(self, x: float, y: float) -> None:
         tool, self._tool = self._tool, None
         assert tool is not None
-        shape = tool.release(*to_screen(self.viewport, self._target, x, y))
+        target, stroke, label = self._target, self._stroke, self._label()
+        shape = tool.release(*to_screen(self.viewport, target, x, y))
         self.outline.hide()
         if tool.paints_while_dragging:
-            self.labeling.end_stroke(self._target, self._parts, tool.name)
+            end = self.labeling.end_stroke
+            self.prep.when_ready(target, lambda _: end(target, stroke.parts, tool.name))
         elif tool.name == "grow" and shape is not None:
             self.grow(shape)
         elif shape is not None:
-            rows = self.select(shape)
-            n = self.labeling.paint(self._target, rows, self._label(), tool.name)
-            self.session.message.emit(f"{tool.name}: {n:,} points labeled")
+            self.prep.when_ready(
+                target, lambda index: self._apply(target, shape, label, tool.name, index)
+            )
+
+    def _apply(self, target: str, shape: Shape, label: int, name: str, index) -> None:
+        rows = self.select(shape, target=target, label=label, index=index)
+        n = self.labeling.paint(target, rows, label, name)
+        self.session.message.emit(f"{name}: {n:,} points labeled")
 
     def _draw_outline(self) -> None:
         if self._tool is not None:
@@ -162,86 +187,97 @@ class PaintController(QObject):
     def _label(self) -> int:
         return int(self.labeling.options.active_class)
 
-    def _cloud_xyz(self) -> np.ndarray:
+    def cloud_xyz(self, target: str) -> np.ndarray:
         state = self.session.state
-        cloud = state.cloud if self._target == "full" else state.sample
+        cloud = state.cloud if target == "full" else state.sample
         assert cloud is not None
         return cloud.xyz
 
-    def _hidden(self) -> tuple[int, ...]:
+    def shown_targets(self) -> list[str]:
+        """The clouds on screen that a stroke could paint."""
+        state = self.session.state
+        shows = self.viewport._shows()  # noqa: SLF001 - the viewport's own layout rule
+        full = state.cloud is not None and shows in ("full", "side-by-side")
+        sample = state.sample is not None and shows in ("sample", "side-by-side")
+        sample = sample and not showing_preview(self.viewport)
+        return ["full"] * full + ["sample"] * sample
+
+    def hidden_classes(self) -> tuple[int, ...]:
         display = self.session.state.display
         hidden = set(display.hidden_classes)
         if not display.show_unlabeled:
             hidden.add(UNLABELED)
         return tuple(sorted(hidden))
 
-    def select(self, shape: Shape, keep_same: bool = False) -> np.ndarray:
-        """The rows of the target `shape` selects, with every modifier of the options."""
-        labels = self.labeling.labels(self._target)
+    def select(
+        self,
+        shape: Shape,
+        keep_same: bool = False,
+        *,
+        target: str | None = None,
+        label: int | None = None,
+        index: ScreenIndex | None = None,
+    ) -> np.ndarray:
+        """The rows of the target `shape` selects, with every modifier of the options.
+
+        Without `index` the current pose's index is used, built here if not ready.
+        """
+        target = target or self._target
+        labels = self.labeling.labels(target)
         point_size = self.session.state.display.point_size
-        modifiers = self.labeling.options.modifiers(self._hidden(), point_size)
-        camera = target_camera(self.viewport, self._target)
-        index = self._screen_index(camera, labels, modifiers.hidden, point_size)
+        modifiers = self.labeling.options.modifiers(self.hidden_classes(), point_size)
+        camera = target_camera(self.viewport, target)
+        if index is None or not np.array_equal(index.camera.matrix, camera.matrix):
+            index = self.prep.index_now(target)  # e.g. the camera moved while grow waited
         return select_points(
-            self._cloud_xyz(),
+            self.cloud_xyz(target),
             labels,
             camera,
             shape,
-            self._label(),
+            self._label() if label is None else label,
             modifiers,
             keep_same=keep_same,
             index=index,
         )
 
-    def _screen_index(self, camera, labels, hidden, point_size) -> ScreenIndex:
-        """The tile index of this camera pose, built again only when the view changed."""
-        xyz = self._cloud_xyz()
-        key = (
-            self._target,
-            id(xyz),
-            camera.matrix.tobytes(),
-            camera.width,
-            camera.height,
-            hidden,
-            point_size,
-        )
-        if self._index is None or self._index[0] != key:
-            table = class_table(labels.dtype, hidden, False) if hidden else None
-            index = build_screen_index(
-                xyz,
-                camera,
-                point_size=point_size,
-                labels=labels if table is not None else None,
-                hidden=table,
-            )
-            self._index = (key, index)
-        return self._index[1]
-
     def _paint_part(self, shape: Shape) -> None:
-        rows = self.select(shape)
-        if len(rows):
-            self.labeling.extend_stroke(self._target, rows, self._label())
-            self._parts += 1
+        target, stroke, label = self._target, self._stroke, self._label()
+
+        def paint(index: ScreenIndex) -> None:
+            rows = self.select(shape, target=target, label=label, index=index)
+            if len(rows):
+                self.labeling.extend_stroke(target, rows, label)
+                stroke.parts += 1
+
+        self.prep.when_ready(target, paint)
 
     def grow(self, pick: Shape) -> None:
         """Paint the segment grown from the nearest visible sample point under the click."""
-        state = self.session.state
-        if self._target != "sample" or state.sample is None:
+        if self._target != "sample" or self.session.state.sample is None:
             self.session.message.emit("Grow works on the downsampled cloud: show it (key 2).")
             return
+        label = self._label()
+        self.prep.when_ready(
+            "sample",
+            lambda index: self.prep.when_graph(lambda graph: self._grow(pick, label, index, graph)),
+        )
+
+    def _grow(self, pick: Shape, label: int, index: ScreenIndex, graph: NeighbourGraph) -> None:
+        state = self.session.state
+        assert state.sample is not None
         options = self.labeling.options
-        picked = self.select(pick, keep_same=True)
+        picked = self.select(pick, keep_same=True, target="sample", label=label, index=index)
         if len(picked) == 0:
             return
         camera = target_camera(self.viewport, "sample")
         _, depth, _ = project_points(state.sample.xyz[picked], camera)
         seed = int(picked[np.argmin(depth)])
         labels = self.labeling.labels("sample")
-        modifiers = options.modifiers(self._hidden(), state.display.point_size)
-        allowed = paintable_table(labels.dtype, self._label(), modifiers, keep_same=True)[labels]
+        modifiers = options.modifiers(self.hidden_classes(), state.display.point_size)
+        allowed = paintable_table(labels.dtype, label, modifiers, keep_same=True)[labels]
         allowed[seed] = True
         segment = grow_region(
-            self._sample_graph(),
+            graph,
             seed,
             rgb=state.sample.rgb,
             max_gap=options.grow_gap,
@@ -249,16 +285,8 @@ class PaintController(QObject):
             max_angle_deg=options.grow_angle,
             allowed=allowed,
         )
-        n = self.labeling.paint("sample", segment, self._label(), "grow")
+        n = self.labeling.paint("sample", segment, label, "grow")
         self.session.message.emit(f"grow: {n:,} points labeled")
-
-    def _sample_graph(self) -> NeighbourGraph:
-        sample = self.session.state.sample
-        if self._graph is None or self._graph[0] is not sample:
-            assert sample is not None
-            self.session.message.emit("Finding the sample's neighbours (once per sample)...")
-            self._graph = (sample, neighbour_graph(sample.xyz, k=12))
-        return self._graph[1]
 
 
 def install_painting(window: Any) -> PaintController:

@@ -54,6 +54,11 @@ class PaintPanel(QWidget):
         erase.clicked.connect(lambda: self.pick(UNLABELED))
         layout = QVBoxLayout(self)
         layout.addWidget(self.active)
+        # The view's preparation (screen index, neighbours): strokes wait for it meanwhile.
+        self.preparing = QLabel(self)
+        self.preparing.setObjectName("preparing")
+        self.preparing.setVisible(False)
+        layout.addWidget(self.preparing)
         layout.addWidget(self._tools_box())
         layout.addWidget(self.classes)
         layout.addWidget(erase)
@@ -71,6 +76,7 @@ class PaintPanel(QWidget):
         session.classes_changed.connect(self._on_classes)
         self.labeling.options_changed.connect(self._show_active)
         self.labeling.mode_changed.connect(self._on_mode)
+        self.labeling.preparing.connect(self._show_preparing)
         self.labeling.painted.connect(lambda *_: self._figures_timer.start())
         for signal in (session.sample_labels_changed, session.full_labels_changed):
             signal.connect(self._figures_timer.start)
@@ -203,6 +209,10 @@ class PaintPanel(QWidget):
             button.setChecked(button.objectName() == f"tool_{options.tool}")
         if abs(self.radius.value() - options.brush_radius) > 0.5:
             self.radius.setValue(options.brush_radius)
+
+    def _show_preparing(self, text: str) -> None:
+        self.preparing.setText(text)
+        self.preparing.setVisible(bool(text))
 
     def _refresh_figures(self) -> None:
         """Points labeled per class, share still unlabeled, share hand-corrected."""
