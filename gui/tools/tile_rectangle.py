@@ -206,13 +206,13 @@ class TileDrawer(QObject):
         """Esc: the rubber band goes and the tile stays as it was."""
         if self.armed:
             self._show_armed(False)
+            self.outline.hide()
             self.session.message.emit("Tile drawing cancelled; the tile is unchanged.")
             self._end(None)
 
     def _show_armed(self, on: bool) -> None:
         self.armed = on
         self._tool = None
-        self.outline.hide()
         action = self.window.actions_by_key.get("draw_tile")
         if action is not None:
             action.setChecked(on)
@@ -269,8 +269,8 @@ class TileDrawer(QObject):
         tool, self._tool = self._tool, None
         assert tool is not None
         shape = tool.release(*to_screen(self.viewport, self._target, x, y))
-        self.outline.hide()
         if shape is None:  # a click, not a drag: stay armed
+            self.outline.hide()
             self.session.message.emit("Drag a rectangle (a click selects nothing); Esc cancels.")
             return
         self._show_armed(False)
@@ -278,6 +278,9 @@ class TileDrawer(QObject):
         self.job = run_job(
             self.session, "Cropping the tile", self._work(corners), self._cropped, owner=self
         )
+        # The band stays until the tile is shown: hiding it now would redraw the whole
+        # cloud once for nothing (a second on software OpenGL, holding up the worker).
+        self.job.ended.connect(self.outline.hide)
         self.job.ended.connect(lambda: self._end(None))  # failed or cancelled
 
     def _work(self, corners: Corners) -> Callable[..., Cropped | None]:
