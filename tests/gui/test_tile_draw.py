@@ -209,3 +209,29 @@ def test_rectangle_on_the_sample_side_and_the_tile_box_shows_it(
     inside = np.all((cloud.xyz >= lo) & (cloud.xyz <= hi), axis=1)
     assert sum(legend.counts().values()) == inside.sum()  # the full cloud's known labels
     assert main_window.viewport.full_layer.n_points == inside.sum()
+
+
+def test_on_a_turned_cloud_the_tile_is_in_the_view_frame(
+    qtbot, main_window, scene, tmp_path, monkeypatch
+):
+    from core.rotate import rotate
+    from gui.session import Rotation
+
+    session = _show_scene(qtbot, main_window, scene, tmp_path, monkeypatch)
+    session.set_rotation(Rotation(z=30.0, about="centroid"))
+    main_window.viewport.camera_preset("top")
+    main_window.viewport.plotter.render()
+    qtbot.wait(50)
+    cloud = session.state.cloud
+    widget = main_window.viewport.plotter
+    camera = target_camera(main_window.viewport, "full")  # the cloud's own coordinates in
+    start, end = _corners(widget, ((0.35, 0.3), (0.6, 0.6)))
+    _, _, under = _expected_tile(cloud.xyz, camera, start, end, widget.devicePixelRatioF())
+    shown = rotate(cloud.xyz, 30.0, 0.0, 0.0, about="centroid")  # what the view shows
+    _crop(qtbot, main_window, start, end)
+    lo, hi = session.state.display.tile
+    np.testing.assert_array_equal(lo, shown[under].min(axis=0))
+    np.testing.assert_array_equal(hi, shown[under].max(axis=0))
+    inside = np.all((shown >= lo) & (shown <= hi), axis=1)
+    assert inside[under].all()  # every point under the rectangle is in the tile
+    assert sum(main_window.panels["Labels"].legend.counts().values()) == inside.sum()
