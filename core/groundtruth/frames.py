@@ -12,6 +12,7 @@ several frames takes the label of the frame whose tile centre is nearest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,21 +184,29 @@ def stitch_labels(
 
 
 def stitch_by_owner(
-    frames: list[Frame], frame_labels: list[np.ndarray], owner: np.ndarray
+    frames: list[Frame],
+    frame_labels: Sequence[np.ndarray | None],
+    owner: np.ndarray,
 ) -> np.ndarray:
     """`stitch_labels` with the owning frame of each point already known (`nearest_frame`).
 
-    The job record keeps `owner` from the export, so fetching needs no coordinates.
+    The job record keeps `owner` from the export, so fetching needs no coordinates. A
+    frame whose labels are None (Ground Truth gave it none) leaves its points to the
+    other frames showing them (the first in frame order), else unlabeled.
     """
     if len(frame_labels) != len(frames):
         raise InputError(
             f"got labels for {len(frame_labels)} frames but the job has {len(frames)}; "
             "fetch the labels of every frame."
         )
-    dtype = np.result_type(np.uint8, *[np.asarray(labels).dtype for labels in frame_labels])
+    given = [
+        (number, frame, np.asarray(labels))
+        for number, (frame, labels) in enumerate(zip(frames, frame_labels, strict=True))
+        if labels is not None
+    ]
+    dtype = np.result_type(np.uint8, *[labels.dtype for _, _, labels in given])
     out = np.full(len(owner), UNLABELED, dtype=dtype)
-    for number, (frame, labels) in enumerate(zip(frames, frame_labels, strict=True)):
-        labels = np.asarray(labels)
+    for number, frame, labels in given:
         if labels.shape != frame.rows.shape:
             raise InputError(
                 f"frame {number + 1} has {len(labels):,} labels for its {len(frame.rows):,} "
@@ -205,4 +214,10 @@ def stitch_by_owner(
             )
         mine = owner[frame.rows] == number
         out[frame.rows[mine]] = labels[mine]
+    if len(given) < len(frames):
+        orphan = ~np.isin(owner, [number for number, _, _ in given])
+        for _, frame, labels in given:
+            take = orphan[frame.rows]
+            out[frame.rows[take]] = labels[take]
+            orphan[frame.rows[take]] = False
     return out

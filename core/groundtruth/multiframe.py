@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from core.cloud import UNLABELED
 from core.errors import InputError
 from core.groundtruth import output
 from core.groundtruth.frames import Frame, nearest_frame, split_frames, stitch_by_owner
@@ -192,6 +191,8 @@ def _failure(entry: dict[str, Any], attribute: str | None) -> str | None:
     for key, value in entry.items():
         if key.endswith("-metadata") and isinstance(value, dict) and "failure-reason" in value:
             return str(value["failure-reason"])
+    if not any(k.endswith("-ref") and k != "source-ref" for k in entry):
+        return "not labeled"  # a stopped job's line for a frame nobody painted
     return None
 
 
@@ -208,14 +209,17 @@ def decode_frames(
 ) -> output.FetchedLabels:
     """Every frame's labels decoded (`read` gives a label file's bytes) and stitched.
 
-    A frame the manifest lacks, or that Ground Truth could not label, stays unlabeled
-    and is listed in ``missing_frames`` (numbered from 1); a frame whose line is
-    malformed is an error, as for a single frame.
+    A frame the manifest lacks, or that Ground Truth could not label, is listed in
+    ``missing_frames`` (numbered from 1); its points take the label of another frame
+    showing them (the overlap), else stay unlabeled. A frame whose line is malformed is
+    an error, as for a single frame.
     """
     classes = rec.label_classes()
     entries = lines_by_frame(lines, frame_uris(rec), manifest_uri)
     fetched = output.FetchedLabels(np.empty(0, np.uint8), np.empty(0, np.uint8), None, "", "")
-    gt_parts, id_parts, reasons = [], [], []
+    gt_parts: list[np.ndarray | None] = []
+    id_parts: list[np.ndarray | None] = []
+    reasons: list[str] = []
     for number, (frame, entry) in enumerate(zip(frames, entries, strict=True), start=1):
         check_cancel(cancel)
         report(progress, (number - 1) / len(frames), f"labels of frame {number} of {len(frames)}")
@@ -225,15 +229,15 @@ def decode_frames(
             else _failure(entry, rec.label_attribute_name)
         )
         if entry is None or reason is not None:
-            gt = np.full(len(frame.rows), UNLABELED, np.uint8)
             fetched.missing_frames.append(number)
             reasons.append(str(reason))
-            color_map = None
-        else:
-            uri, color_map = output.label_reference(entry, rec.label_attribute_name, manifest_uri)
-            gt = output.decode_label_bytes(read(uri), color_map, len(frame.rows), uri)
-            fetched.frame_label_uris.append(uri)
-            fetched.color_map = fetched.color_map or color_map
+            gt_parts.append(None)
+            id_parts.append(None)
+            continue
+        uri, color_map = output.label_reference(entry, rec.label_attribute_name, manifest_uri)
+        gt = output.decode_label_bytes(read(uri), color_map, len(frame.rows), uri)
+        fetched.frame_label_uris.append(uri)
+        fetched.color_map = fetched.color_map or color_map
         ids, unmatched = output.gt_to_class_ids(gt, color_map, classes)
         fetched.unmatched += [name for name in unmatched if name not in fetched.unmatched]
         gt_parts.append(gt)

@@ -188,15 +188,16 @@ def three_frame_scene():
 
 
 def expected_stitch(sample: Any, frames: list, painted: dict[int, np.ndarray]) -> np.ndarray:
-    """What a fetch must give, found by brute force: each point's label from the frame
-    whose tile centre is nearest (the lower frame on a tie), 255 where none painted."""
-    distance = np.full((len(sample), len(frames)), np.inf)
-    for k, frame in enumerate(frames):
-        distance[frame.rows, k] = np.linalg.norm(sample.xyz[frame.rows] - frame.centre, axis=1)
-    owner = np.argmin(distance, axis=1)
+    """What a fetch must give, found point by point: the label from the frame whose tile
+    centre is nearest (the lower frame on a tie); a point of a frame that came back
+    without labels takes the first painted frame showing it, else 255."""
     out = np.full(len(sample), 255, np.uint8)
-    for k, frame in enumerate(frames):
-        if k in painted:
-            mine = owner[frame.rows] == k
-            out[frame.rows[mine]] = painted[k][mine]
+    position = [{int(r): i for i, r in enumerate(frame.rows)} for frame in frames]
+    for row in range(len(sample)):
+        showing = [k for k in range(len(frames)) if row in position[k]]
+        distance = [np.linalg.norm(sample.xyz[row] - frames[k].centre) for k in showing]
+        nearest = showing[int(np.argmin(distance))]
+        choice = nearest if nearest in painted else next((k for k in showing if k in painted), None)
+        if choice is not None:
+            out[row] = painted[choice][position[choice][row]]
     return out

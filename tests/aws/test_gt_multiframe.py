@@ -105,26 +105,28 @@ def _submitted_record(tmp_path, scene, gt_clients, stub, bucket, name="room-part
     return flow.submit(rec, settings(bucket, job_name=name), gt_clients)
 
 
-def test_a_frame_without_labels_leaves_its_tile_unlabeled(
+def test_a_frame_without_labels_leaves_its_tile_to_the_overlap_else_unlabeled(
     tmp_path, scene, gt_clients, sagemaker_stub, bucket
 ):
     _, sample, _, _, frames, painted = scene
     _, stub = sagemaker_stub
     rec = _submitted_record(tmp_path, scene, gt_clients, stub, bucket)
-    # The job was stopped after two frames: the middle one never came back.
-    labeled = {k: painted[k] for k in (0, 2)}
+    # The job was stopped before frame 1 was painted.
+    labeled = {k: painted[k] for k in (1, 2)}
     uri = write_frames_output(gt_clients.s3, rec, labeled, color_map_for(NAMES))
     status = jobs.JobStatus("room-parts", "Stopped", output_manifest_uri=uri)
     fetched = flow.fetch_labels(rec, gt_clients, status=status)
-    assert fetched.missing_frames == [2]
-    expected = expected_stitch(sample, frames, painted)
-    distance = np.full((len(sample), 3), np.inf)
-    for k, frame in enumerate(frames):
-        distance[frame.rows, k] = np.linalg.norm(sample.xyz[frame.rows] - frame.centre, axis=1)
-    owner = np.argmin(distance, axis=1)
-    expected[owner == 1] = UNLABELED
-    np.testing.assert_array_equal(fetched.labels_sample, expected)
-    assert fetched.n_unlabeled == int(np.count_nonzero(owner == 1))
+    assert fetched.missing_frames == [1]
+    np.testing.assert_array_equal(fetched.labels_sample, expected_stitch(sample, frames, labeled))
+    # Frame 1's points that frame 2 also shows got frame 2's overlap paint (class 1); the
+    # rest of its tile is unlabeled.
+    in_frame_2 = np.zeros(len(sample), bool)
+    in_frame_2[frames[1].rows] = True
+    only_frame_1 = np.setdiff1d(frames[0].rows, frames[1].rows)
+    assert np.all(fetched.labels_sample[only_frame_1] == UNLABELED)
+    shared = frames[0].rows[in_frame_2[frames[0].rows]]
+    assert len(shared) > 100 and np.all(fetched.labels_sample[shared] == 1)
+    assert fetched.n_unlabeled == len(only_frame_1)
 
 
 def test_another_jobs_manifest_and_a_lost_rows_file_are_one_sentence(
@@ -208,3 +210,32 @@ def test_a_lost_frame_is_a_problem_before_anything_is_uploaded(tmp_path, scene, 
     with pytest.raises(ValidationFailed):
         flow.submit(rec, job, gt_clients)
     assert gt_clients.s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+
+
+def test_a_frame_line_without_labels_or_with_a_failure_stays_unlabeled(
+    tmp_path, scene, gt_clients, sagemaker_stub, bucket
+):
+    _, sample, _, _, frames, painted = scene
+    _, stub = sagemaker_stub
+    rec = _submitted_record(tmp_path, scene, gt_clients, stub, bucket, name="room-failed")
+    uri = write_frames_output(gt_clients.s3, rec, painted, color_map_for(NAMES))
+    bucket_name, _, key = uri[5:].partition("/")
+    lines = gt_clients.s3.get_object(Bucket=bucket_name, Key=key)["Body"].read().splitlines()
+    entries = [json.loads(line) for line in lines]  # frames 3, 2, 1 (reversed)
+    attribute = rec.label_attribute_name
+    del entries[0][attribute], entries[0][f"{attribute}-metadata"]  # frame 3: nobody painted it
+    entries[1].pop(attribute)
+    entries[1][f"{attribute}-metadata"] = {"failure-reason": "ClientError: worker timed out"}
+    body = "".join(json.dumps(e) + "\n" for e in entries).encode()
+    gt_clients.s3.put_object(Bucket=bucket_name, Key=key, Body=body)
+    status = jobs.JobStatus("room-failed", "Stopped", output_manifest_uri=uri)
+    fetched = flow.fetch_labels(rec, gt_clients, status=status)
+    assert fetched.missing_frames == [2, 3]
+    np.testing.assert_array_equal(
+        fetched.labels_sample, expected_stitch(sample, frames, {0: painted[0]})
+    )
+    entries[2][attribute] = 7  # frame 1's reference is not an address: malformed, not missing
+    body = "".join(json.dumps(e) + "\n" for e in entries).encode()
+    gt_clients.s3.put_object(Bucket=bucket_name, Key=key, Body=body)
+    with pytest.raises(InputError, match="not a path or s3:// address"):
+        flow.fetch_labels(rec, gt_clients, status=status)
