@@ -137,3 +137,31 @@ def test_ply_and_pcd_extra_scalars_become_fields(tmp_path):
 def test_a_field_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError, match="gps_time"):
         PointCloud(xyz=np.zeros((3, 3)), point_fields={"gps_time": np.zeros(2)})
+
+
+def test_a_flag_that_starts_to_vary_late_is_kept_whole(tmp_path, monkeypatch):
+    """A field constant in the first chunks takes no memory until it changes; then every
+    point before gets the first value and every point after its own."""
+    import core.io.las as las_module
+
+    n = 12_000
+    header = laspy.LasHeader(point_format=3, version="1.2")
+    header.scales = [0.001] * 3
+    las = laspy.LasData(header)
+    rng = np.random.default_rng(5)
+    las.x, las.y, las.z = rng.random(n), rng.random(n), rng.random(n)
+    returns = np.ones(n, np.uint8)
+    returns[9_500:] = rng.integers(1, 4, n - 9_500)  # varies only in the last chunks
+    las.return_number, las.number_of_returns = returns, np.full(n, 3, np.uint8)
+    las.key_point = np.zeros(n, np.uint8)  # constant throughout
+    classes = np.full(n, 2, np.uint8)
+    classes[11_999] = 6  # one building point in the very last chunk
+    las.classification = classes
+    las.write(tmp_path / "late.las")
+    chunks = las_module.held_chunks
+    monkeypatch.setattr(las_module, "held_chunks", lambda reader: chunks(reader, 1_000))
+    cloud = read_cloud(tmp_path / "late.las")
+    assert set(cloud.point_fields) == {"return_number", "classification"}
+    assert np.array_equal(cloud.point_fields["return_number"], returns)
+    assert np.array_equal(cloud.point_fields["classification"], classes)
+    assert cloud.labels is not None and np.array_equal(cloud.labels, classes)

@@ -199,7 +199,9 @@ class _Columns:
         self.intensity[rows] = points.intensity
         self.classes[rows] = points.classification
         for name in self.field_names:
-            self.fields.put(start, name, points[name])
+            # classification is unpacked once already, for the labels
+            values = self.classes[rows] if name == "classification" else points[name]
+            self.fields.put(start, name, values)
 
 
 def _scale_for(extent: float) -> float:
