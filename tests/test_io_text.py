@@ -9,7 +9,7 @@ import pytest
 
 import core.io.text as text_io
 from core.cloud import PointCloud
-from core.errors import Cancelled
+from core.errors import Cancelled, InputError
 from core.io import (
     READ_EXTENSIONS,
     WRITE_EXTENSIONS,
@@ -217,3 +217,91 @@ def test_lines_the_fast_path_hands_over(tmp_path: Path) -> None:
 def test_byte_order_mark_is_skipped(tmp_path: Path) -> None:
     cloud = read_cloud(_write(tmp_path / "c.csv", b"\xef\xbb\xbf1,2,3\n4,5,6\n"))
     np.testing.assert_array_equal(cloud.xyz, [[1, 2, 3], [4, 5, 6]])
+
+
+def _random_decimals(rng: np.random.Generator, n: int, digits: int) -> list[str]:
+    """Decimal numbers of `digits` digits below 1e4 (not recentred), the point anywhere."""
+    texts = []
+    for m, d, sign in zip(
+        rng.integers(10 ** (digits - 1), 10**digits, n, dtype=np.int64),
+        rng.integers(max(0, digits - 4), digits + 1, n),
+        rng.integers(0, 2, n),
+        strict=True,
+    ):
+        s = str(m)
+        number = f"{s[: len(s) - d] or '0'}.{s[len(s) - d :]}" if d else s
+        texts.append(("-" if sign else "") + number)
+    return texts
+
+
+@pytest.mark.parametrize("layout", ["xyz", "xyzi", "xyzrgb", "xyzirgb"])
+def test_values_are_float_of_the_text_up_to_15_digits(tmp_path: Path, layout: str) -> None:
+    """Every layout's fast path gives float(text) bit for bit, as the general parser does."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    xyz = np.array(_random_decimals(rng, 3 * n, 15) + _random_decimals(rng, 3 * n, 7))
+    xyz = xyz.reshape(2 * n, 3)
+    rgb = rng.integers(0, 256, (2 * n, 3)).astype(str)
+    intensity = np.array(_random_decimals(rng, 2 * n, 5))[:, None]
+    columns = {"xyz": [xyz], "xyzi": [xyz, intensity], "xyzrgb": [xyz, rgb]}
+    columns["xyzirgb"] = [xyz, intensity, rgb]
+    table = np.hstack(columns[layout])
+    path = _write(tmp_path / "c.txt", "\n".join(" ".join(row) for row in table) + "\n")
+    cloud = read_cloud(path)
+    expected = np.array([[float(v) for v in row] for row in xyz])
+    assert (cloud.xyz.view(np.int64) == expected.view(np.int64)).all()
+    if "i" in layout:
+        np.testing.assert_array_equal(cloud.intensity, intensity[:, 0].astype(np.float32))
+    if "rgb" in layout:
+        np.testing.assert_array_equal(cloud.rgb, rgb.astype(np.uint8))
+
+
+def test_longer_numbers_are_within_one_ulp(tmp_path: Path) -> None:
+    """16-17 digits (shortest round-trip floats, as our writer writes) are 1 ulp at most."""
+    rng = np.random.default_rng(6)
+    values = rng.uniform(-100, 100, (5000, 3))
+    path = _write(
+        tmp_path / "c.xyz", "\n".join(",".join(map(repr, v)) for v in values.tolist()) + "\n"
+    )
+    off = np.abs(read_cloud(path).xyz.view(np.int64) - values.view(np.int64))
+    assert off.max() <= 1
+
+
+def test_plain_and_unusual_lines_mixed_in_any_layout(tmp_path: Path) -> None:
+    """The fast parser hands single lines to the general one and takes over again."""
+    plain = ["1.25 2 3 0.5"] * 3000
+    odd = ["1.25  2 3 0.5", "1.25 2 3 5e-1", "+1.25 2 3 0.5", "1.25 2 3 0.5\r", "\t1.25 2 3 0.5"]
+    lines = plain + odd + plain + odd[::-1] + plain
+    cloud = read_cloud(_write(tmp_path / "c.txt", "\n".join(lines) + "\n"))
+    assert len(cloud) == len(lines)
+    np.testing.assert_array_equal(cloud.xyz, np.tile([1.25, 2, 3], (len(lines), 1)))
+    np.testing.assert_array_equal(cloud.intensity, np.full(len(lines), 0.5, np.float32))
+
+
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_windows_cut_anywhere_and_a_page_sized_file(
+    tmp_path: Path, monkeypatch, final_newline: bool
+) -> None:
+    """Mapped windows cut mid-line, a file of exactly two pages, the last line unended."""
+    monkeypatch.setattr(text_io, "WINDOW", 1000)
+    monkeypatch.setattr(text_io, "_MIN_PIECE", 100)
+    line = "1.5,-2.25,3,10,20,30\n"  # 21 bytes
+    content = line * 380
+    end = "\n" if final_newline else ""
+    zeros = 8192 - len(content) - len("7,8,9.,1,2,3" + end)
+    content += f"7,8,9.{'0' * zeros},1,2,3{end}"  # the last line ends the second page
+    path = _write(tmp_path / "c.xyz", content)
+    assert path.stat().st_size == 8192
+    cloud = read_cloud(path)
+    assert len(cloud) == 381 and cloud.rgb is not None
+    np.testing.assert_array_equal(cloud.xyz[:-1], np.tile([1.5, -2.25, 3], (380, 1)))
+    np.testing.assert_array_equal(cloud.rgb[:-1], np.tile([10, 20, 30], (380, 1)))
+    np.testing.assert_array_equal(cloud.xyz[-1], [7, 8, 9])
+    np.testing.assert_array_equal(cloud.rgb[-1], [1, 2, 3])
+
+
+def test_a_line_longer_than_a_window_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(text_io, "WINDOW", 1000)
+    path = _write(tmp_path / "c.xyz", "1,2,3\n" * 10 + "1" * 3000 + ",2,3\n" + "1,2,3\n" * 300)
+    with pytest.raises(InputError, match="line 11: a line is longer than"):
+        read_cloud(path)

@@ -1,13 +1,12 @@
 """Text point clouds: x y z [intensity] [r g b] per line, comma, space or tab separated.
 
 Reading is the hot path of the whole app (clouds of tens of millions of lines), so the
-file is read block by block into one buffer and parsed by compiled code on every core
-straight into the output arrays: memory stays at the size of the result plus a block.
+file is mapped window by window and parsed by compiled code on every core straight into
+the output arrays: memory stays at the size of the result plus a window.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,13 +17,13 @@ from core.atomic import atomic_write
 from core.cloud import PointCloud
 from core.errors import InputError
 from core.io import text_kernel as kernel
-from core.io.common import absolute_xyz, labels_from_values, recentre
+from core.io.common import RECENTRE_ABOVE, absolute_xyz, labels_from_values, recentre
 from core.io.text_layout import TextLayout, describe_bad_line, sniff_layout
 from core.progress import CancelFn, ProgressFn, check_cancel, chunked, report
 
 TEXT_EXTENSIONS = (".xyz", ".txt", ".csv", ".pts")
-#: Bytes read at a time: big enough to keep every core busy, small next to the result.
-WINDOW = 8 << 20
+#: Bytes mapped at a time: big enough to keep every core busy, small next to the result.
+WINDOW = 16 << 20
 #: Pieces below this size are not worth a thread.
 _MIN_PIECE = 1 << 20
 _CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -81,13 +80,13 @@ def read_text(
     estimate = int((size - layout.data_start) / layout.bytes_per_line * 1.05) + 1024
     out = _Outputs(estimate, n_other)
     with path.open("rb") as handle, ThreadPoolExecutor(_THREADS) as pool:
-        handle.seek(layout.data_start)
-        _read_blocks(handle, size, layout, out, pool, path, progress, cancel)
-    report(progress, 1.0, f"Reading {path.name}")
-    if out.rows == 0:
-        raise InputError("the file has no points; choose a point cloud file.", path)
-    out.shrink()
-    return _to_cloud(out, layout, path)
+        size = os.fstat(handle.fileno()).st_size
+        _read_windows(handle, size, layout, out, pool, path, progress, cancel)
+        report(progress, 1.0, f"Reading {path.name}")
+        if out.rows == 0:
+            raise InputError("the file has no points; choose a point cloud file.", path)
+        out.shrink()
+        return _to_cloud(out, layout, path, pool)
 
 
 def _size(path: Path) -> int:
@@ -97,47 +96,49 @@ def _size(path: Path) -> int:
         raise InputError(f"cannot open the file ({exc.strerror}); check the path.", path) from exc
 
 
-def _read_blocks(handle, size, layout, out, pool, path, progress, cancel) -> None:
-    """Read the file block by block into two reused buffers and parse whole lines.
+def _read_windows(handle, size, layout, out, pool, path, progress, cancel) -> None:
+    """Map the file window by window and parse whole lines straight from the page cache.
 
-    While the threads parse one buffer, the next block is read into the other (the
-    read releases the GIL), so the page-cache copy costs little wall time.
+    Mapping instead of reading: on this class of machine ``read`` copies the page cache
+    at 1.5 GB/s, a third of the whole load's time, while a mapping costs nothing; each
+    window is unmapped when parsed, so it holds at most `WINDOW` bytes resident. The few
+    bytes after the last whole line (a parser reads up to `READ_AHEAD` bytes past a
+    line) are read into a small padded buffer.
     """
-    length = min(WINDOW, size) + 1  # +1: room for a missing final newline
-    buffers = [np.empty(length, np.uint8), np.empty(length, np.uint8)]
-    with ThreadPoolExecutor(1) as reader:
-        pending = reader.submit(_fill, handle, buffers[0], b"")
-        lines_done, done = layout.lines_before, layout.data_start
-        for block in itertools.count():
-            check_cancel(cancel)
-            report(progress, done / max(size, 1), f"Reading {path.name}")
-            buf, filled, got = pending.result()
-            done += got
-            at_end = got == 0 or done >= size
-            if at_end and filled and buf[filled - 1] != 10:
-                buf[filled] = 10  # the last line has no newline
-                filled += 1
-            hi = kernel.last_line_end(buf, filled)
-            if hi == 0 and not at_end:
-                raise InputError(
-                    f"a line is longer than {WINDOW >> 20} MB; this is not a text point cloud.",
-                    path,
-                    lines_done + 1,
-                )
-            if not at_end:
-                carry = bytes(buf[hi:filled])
-                pending = reader.submit(_fill, handle, buffers[(block + 1) % 2], carry)
-            if hi:
-                lines_done += _parse_block(buf, 0, hi, lines_done, layout, out, pool, path)
-            if at_end:
-                return
+    pos, lines_done = layout.data_start, layout.lines_before
+    while pos < size:
+        check_cancel(cancel)
+        report(progress, pos / max(size, 1), f"Reading {path.name}")
+        stop = min(pos + WINDOW, size)
+        # Unmapped when the last view goes (also when an error's traceback holds one).
+        # A mapping of a file truncated meanwhile would fault: the size is the open file's.
+        buf = np.memmap(handle, np.uint8, "r", offset=pos, shape=(stop - pos,)).view(np.ndarray)
+        hi = kernel.last_line_end(buf, max(0, len(buf) - kernel.READ_AHEAD))
+        if hi == 0 and stop < size:
+            raise InputError(
+                f"a line is longer than {WINDOW >> 20} MB; this is not a text point cloud.",
+                path,
+                lines_done + 1,
+            )
+        lines_done += _parse_block(buf, 0, hi, lines_done, layout, out, pool, path)
+        del buf
+        pos += hi
+        if stop == size:
+            _read_tail(handle, pos, size, lines_done, layout, out, pool, path)
+            return
 
 
-def _fill(handle, buf: np.ndarray, carry: bytes) -> tuple[np.ndarray, int, int]:
-    """Put `carry` (the previous block's cut line) at the start of `buf`, then read."""
-    buf[: len(carry)] = np.frombuffer(carry, np.uint8)
-    got = handle.readinto(buf.data[len(carry) : len(buf) - 1])
-    return buf, len(carry) + got, got
+def _read_tail(handle, pos, size, lines_done, layout, out, pool, path) -> None:
+    """Parse the file's end from `pos` (a line or so) out of a padded copy."""
+    if pos >= size:
+        return
+    buf = np.zeros(size - pos + 1 + kernel.READ_AHEAD, np.uint8)
+    handle.seek(pos)
+    filled = handle.readinto(buf.data[: size - pos])
+    if filled and buf[filled - 1] != 10:
+        buf[filled] = 10  # the last line has no newline
+        filled += 1
+    _parse_block(buf, 0, filled, lines_done, layout, out, pool, path)
 
 
 def _parse_block(buf, lo, hi, lines_done, layout, out, pool, path) -> int:
@@ -150,15 +151,13 @@ def _parse_block(buf, lo, hi, lines_done, layout, out, pool, path) -> int:
         cut = kernel.line_end(buf, lo + (hi - lo) * k // n_pieces, hi) + 1
         cuts.append(max(cuts[-1], min(cut, hi)))
     cuts.append(hi)
-    counts = [kernel.count_lines(buf, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    pieces = range(n_pieces)
+    counts = list(pool.map(lambda k: kernel.count_lines(buf, cuts[k], cuts[k + 1]), pieces))
     out.reserve(sum(counts))
     firsts = out.rows + np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     args = (layout.comma, layout.dest, out.xyz, out.rgb, out.other, layout.rgb_max, layout.fast_sep)
     results = list(
-        pool.map(
-            lambda k: kernel.parse_piece(buf, cuts[k], cuts[k + 1], firsts[k], *args),
-            range(n_pieces),
-        )
+        pool.map(lambda k: kernel.parse_piece(buf, cuts[k], cuts[k + 1], firsts[k], *args), pieces)
     )
     for k, (_, error_at, code) in enumerate(results):
         if error_at >= 0:
@@ -181,7 +180,7 @@ def _compact(out: _Outputs, firsts: np.ndarray, results: list) -> None:
     out.rows = row
 
 
-def _to_cloud(out: _Outputs, layout: TextLayout, path: Path) -> PointCloud:
+def _to_cloud(out: _Outputs, layout: TextLayout, path: Path, pool) -> PointCloud:
     has = layout.has
     others = layout.others
     intensity = labels = None
@@ -189,7 +188,7 @@ def _to_cloud(out: _Outputs, layout: TextLayout, path: Path) -> PointCloud:
         intensity = out.other[:, others.index(6)].copy()
     if 7 in has:
         labels = labels_from_values(out.other[:, others.index(7)], path)
-    offset = recentre(out.xyz)
+    offset = _recentre(out.xyz, pool)
     return PointCloud(
         xyz=out.xyz,
         rgb=out.rgb if {3, 4, 5} <= has else None,
@@ -198,6 +197,18 @@ def _to_cloud(out: _Outputs, layout: TextLayout, path: Path) -> PointCloud:
         offset=offset,
         source=str(path),
     )
+
+
+def _recentre(xyz: np.ndarray, pool: ThreadPoolExecutor) -> np.ndarray:
+    """`core.io.common.recentre`, its bounds found in one pass on every core (6 strided
+    column passes took a tenth of the load)."""
+    cuts = np.linspace(0, len(xyz), _THREADS + 1).astype(np.int64)
+    parts = list(pool.map(lambda k: kernel.bounds(xyz, cuts[k], cuts[k + 1]), range(_THREADS)))
+    low = np.min([part[0] for part in parts], axis=0)
+    high = np.max([part[1] for part in parts], axis=0)
+    if max(np.abs(low).max(), np.abs(high).max()) <= RECENTRE_ABOVE:
+        return np.zeros(3)
+    return recentre(xyz)
 
 
 def write_text(

@@ -4,9 +4,12 @@ A block of bytes that ends at a newline is cut into pieces at newlines; the piec
 line counts give each piece its first output row, then every piece is parsed by its
 own thread (the compiled code releases the GIL) straight into the output arrays, with
 no intermediate strings or tables.
-Numbers with at most 18 significant digits and small exponents are converted exactly
-(an integer mantissa divided by an exact power of ten), which covers every coordinate
-a scanner or our writers produce.
+Numbers with at most 18 significant digits and small exponents are an integer mantissa
+divided (or multiplied) by an exact power of ten: with at most 15 digits (a mantissa
+below 2**53) that is the correctly rounded value, identical to ``float(text)``, which
+covers every coordinate a scanner writes; with 16-18 digits (our writers' shortest
+round-trip floats) the mantissa is rounded first, so the value may be 1 ulp off
+(2.2e-16 relative). Longer numbers keep 18 digits.
 """
 
 # mypy: disable-error-code="assignment"
@@ -16,7 +19,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from core.io.text_fast import fast_xyzrgb
+from core.io.text_fast import READ_AHEAD, fast_lines, fast_xyzrgb
+
+__all__ = ["READ_AHEAD", "bounds", "count_lines", "last_line_end", "line_end", "parse_piece"]
 
 #: Error codes returned per piece (the Python side turns them into sentences).
 OK, BAD_NUMBER, TOO_FEW, TOO_MANY, NOT_FINITE, COLOR_RANGE = 0, 1, 2, 3, 4, 5
@@ -195,13 +200,44 @@ def _parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, rgb_sc
     return row - first_row, -1, OK
 
 
-def parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, fast_sep=0):
+@numba.njit(cache=True, nogil=True)
+def _parse_lines(buf, lo, hi, row, sep, xyzrgb, comma, dest, xyz, rgb, other, rgb_max, pow10):
+    """The fast parser while it takes the lines, the general one for each line it does not."""
+    rgb_scale = 255.0 / rgb_max
+    first_row = row
+    misses = 0  # the fast parser's consecutive lines refused: past 2, the file is not plain
+    i = lo
+    while i < hi:
+        end = hi
+        if misses < 2 and sep > 0:
+            if xyzrgb:
+                done, stop = fast_xyzrgb(buf, i, hi, row, sep, xyz, rgb, pow10)
+            else:
+                done, stop = fast_lines(buf, i, hi, row, sep, dest, xyz, rgb, other, rgb_max,
+                                        rgb_scale, pow10)  # fmt: skip
+            row += done
+            if stop < 0:
+                break
+            misses = misses + 1 if done == 0 else 0
+            i = stop
+            end = line_end(buf, i, hi) + 1  # the general parser takes this one line
+        rows, error_at, code = _parse_piece(
+            buf, i, end, row, comma, dest, xyz, rgb, other, rgb_max, rgb_scale, pow10
+        )
+        row += rows
+        if error_at >= 0:
+            return row - first_row, error_at, code
+        i = end
+    return row - first_row, -1, OK
+
+
+def parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, sep=0):
     """Parse the lines of ``buf[lo:hi]`` into the outputs from row `row`.
 
     Parameters
     ----------
     buf : (B,) uint8
-        Bytes; ``buf[hi - 1]`` is a newline.
+        Bytes; ``buf[hi - 1]`` is a newline and `READ_AHEAD` bytes after `hi` are readable.
     lo, hi, row : int
         Byte range, and the output row of its first line.
     comma : bool
@@ -212,24 +248,31 @@ def parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, fast_se
         Outputs, written in place.
     rgb_max : float
         255.0 for 0-255 colours, 1.0 for 0-1 colours (scaled to 0-255).
-    fast_sep : int
-        For x,y,z,r,g,b files with 0-255 colours, the separator byte (comma or space):
-        lines are first taken by a parser for that one layout (1.6x faster).
+    sep : int
+        The file's usual separator byte (comma, space or tab): lines with exactly that
+        byte between plain decimals go to the fast parser. 0: the general parser only.
 
     Returns
     -------
     (rows parsed, byte position of the first bad line or -1, error code)
     """
-    done = 0
-    if fast_sep > 0:
-        done, stop = fast_xyzrgb(buf, lo, hi, row, fast_sep, xyz, rgb, _POW10)
-        if stop < 0:
-            return done, -1, OK
-        lo = stop
-    rows, error_at, code = _parse_piece(
-        buf, lo, hi, row + done, comma, dest, xyz, rgb, other, rgb_max, 255.0 / rgb_max, _POW10
+    xyzrgb = rgb_max == 255.0 and dest.tolist() == [0, 1, 2, 3, 4, 5]
+    return _parse_lines(
+        buf, lo, hi, row, sep, xyzrgb, comma, dest, xyz, rgb, other, rgb_max, _POW10
     )
-    return done + rows, error_at, code
+
+
+@numba.njit(cache=True, nogil=True)
+def bounds(xyz, lo, hi):  # pragma: no cover - compiled
+    """(low, high) corners of ``xyz[lo:hi]`` in one pass over the rows (both (3,) float64)."""
+    low = np.full(3, np.inf)
+    high = np.full(3, -np.inf)
+    for row in range(lo, hi):
+        for k in range(3):
+            value = xyz[row, k]
+            low[k] = min(low[k], value)
+            high[k] = max(high[k], value)
+    return low, high
 
 
 @numba.njit(cache=True, nogil=True)

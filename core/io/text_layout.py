@@ -65,9 +65,7 @@ class TextLayout:
 
     @property
     def fast_sep(self) -> int:
-        """Separator byte for the parser's x,y,z,r,g,b fast path, or 0 if it does not apply."""
-        if self.columns != [0, 1, 2, 3, 4, 5] or self.rgb_max != 255.0:
-            return 0
+        """The separator byte of the first data line, for the parser's fast path."""
         return ord(",") if self.comma else ord("\t") if self.tab else ord(" ")
 
     @property
