@@ -172,6 +172,7 @@ class TileDrawer(QObject):
         self._target = "full"
         self._on_end: Callable[[Tile | None], None] | None = None
         self._cancel_keys: QKeySequence | None = None
+        self._frame: tuple[PointCloud | None, Rotation] | None = None  # what was cropped
         # Esc is the window's "Cancel Running Job": while armed it cancels the rectangle.
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
         self._escape.setEnabled(False)
@@ -190,9 +191,12 @@ class TileDrawer(QObject):
     def start(self, on_end: Callable[[Tile | None], None] | None = None) -> bool:
         """Arm for one rectangle; `on_end(tile)` once it is cropped, or (None) if not."""
         self._end(None)  # an earlier caller still waiting hears that its turn is over
-        state = self.session.state
-        if state.cloud is None or self.viewport.is_comparing():
-            self.session.message.emit("Open a cloud first; the tile is drawn over its view.")
+        if self.session.state.cloud is None or self.viewport.is_comparing():
+            self.session.message.emit(
+                "Open a cloud first; the tile is drawn over its view."
+                if self.session.state.cloud is None
+                else "End the comparison first (show the full cloud, key 1): it has no tile."
+            )
             self._show_armed(False)
             return False
         self._on_end = on_end
@@ -288,6 +292,7 @@ class TileDrawer(QObject):
         assert state.cloud is not None
         camera = target_camera(self.viewport, self._target)
         rotation = replace(state.rotation)  # a copy: Rotation is mutable
+        self._frame = (state.cloud, rotation)
         if self._target == "full":
             return crop_full(state.cloud, rotation, state.display.tile, camera, corners)
         assert state.sample is not None
@@ -295,6 +300,11 @@ class TileDrawer(QObject):
         return crop_sample(state.cloud, rotation, state.sample, matrix, camera, corners)
 
     def _cropped(self, result: Cropped | None) -> None:
+        state = self.session.state
+        cloud, rotation = self._frame or (None, None)
+        if cloud is not state.cloud or rotation != state.rotation:  # the cloud by identity
+            self.session.message.emit("The view changed while cropping; draw the tile again.")
+            return
         if result is None:
             self.session.message.emit("No points under the rectangle; the tile is unchanged.")
             return
