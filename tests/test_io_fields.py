@@ -165,3 +165,28 @@ def test_a_flag_that_starts_to_vary_late_is_kept_whole(tmp_path, monkeypatch):
     assert np.array_equal(cloud.point_fields["return_number"], returns)
     assert np.array_equal(cloud.point_fields["classification"], classes)
     assert cloud.labels is not None and np.array_equal(cloud.labels, classes)
+
+
+def test_e57_fields_every_scan_has_are_joined(tmp_path):
+    import pye57
+
+    rng = np.random.default_rng(2)
+
+    def scan(n: int, **more: np.ndarray) -> dict[str, np.ndarray]:
+        xyz = {f"cartesian{a}": rng.random(n) for a in "XYZ"}
+        return {**xyz, "intensity": rng.random(n).astype(np.float32), **more}
+
+    rows_a, rows_b = np.arange(40) % 7, np.arange(30) % 5
+    e57 = pye57.E57(str(tmp_path / "two.e57"), mode="w")
+    e57.write_scan_raw(scan(40, rowIndex=rows_a, columnIndex=np.zeros(40, np.int32)))
+    e57.write_scan_raw(scan(30, rowIndex=rows_b, columnIndex=np.zeros(30, np.int32)))
+    e57.close()
+    cloud = read_cloud(tmp_path / "two.e57")
+    assert set(cloud.point_fields) == {"rowIndex"}  # columnIndex is 0 everywhere
+    assert np.array_equal(cloud.point_fields["rowIndex"], np.concatenate([rows_a, rows_b]))
+    # A scan without the field has no value to give its points: the field is left out.
+    e57 = pye57.E57(str(tmp_path / "one_without.e57"), mode="w")
+    e57.write_scan_raw(scan(40, rowIndex=rows_a, columnIndex=rows_a))
+    e57.write_scan_raw(scan(30))
+    e57.close()
+    assert read_cloud(tmp_path / "one_without.e57").point_fields == {}
