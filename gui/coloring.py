@@ -236,10 +236,13 @@ def field_colors(
     return scalar_colors(drawn, *shown), shown
 
 
-def field_legend(cloud: PointCloud, color_by: str) -> list[LabelClass] | None:
+def field_legend(
+    cloud: PointCloud, color_by: str, rows: np.ndarray | None = None
+) -> list[LabelClass] | None:
     """Legend rows of a categorical field: value name, colour and point count (``2 ground:
-    61,443``), in value order; None for a continuous field or a cloud without it (side by
-    side, the other cloud's legend is then the one shown)."""
+    61,443``) over the whole cloud or only `rows` (a tile; values absent there left out),
+    in value order; None for a continuous field or a cloud without it (side by side, the
+    other cloud's legend is then the one shown)."""
     name = field_name(color_by) or ""
     values = cloud.point_fields.get(name)
     if values is None:
@@ -247,10 +250,17 @@ def field_legend(cloud: PointCloud, color_by: str) -> list[LabelClass] | None:
     summary = field_summary(name, values)
     if summary.ids is None or summary.counts is None:
         return None
-    table = category_color_table(name, summary.ids)
+    ids, counts = summary.ids, summary.counts
+    if rows is not None:
+        counts = np.zeros(len(ids), np.int64)
+        if len(rows):
+            present, in_rows = _distinct(values[rows])
+            counts[np.searchsorted(ids, present)] = in_rows
+        ids, counts = ids[counts > 0], counts[counts > 0]
+    table = category_color_table(name, ids)
     return [
         LabelClass(int(v), f"{value_name(name, int(v))}: {int(c):,}", (int(r), int(g), int(b)))
-        for v, c, (r, g, b) in zip(summary.ids, summary.counts, table, strict=True)
+        for v, c, (r, g, b) in zip(ids, counts, table, strict=True)
     ]
 
 

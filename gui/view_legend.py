@@ -87,11 +87,14 @@ def _legend_box() -> vtkLegendBoxActor:
     return box
 
 
-def legend_classes(state: Any, labels: Any, cloud: Any = None) -> list[LabelClass] | None:
+def legend_classes(state: Any, labels: Any, source: Any = None) -> list[LabelClass] | None:
     """The classes a legend lists for a cloud with `labels`: None unless coloured by class
-    or by a categorical field of `cloud` (then its values, named, with their counts)."""
-    if field_name(state.display.color_by) is not None and cloud is not None:
-        return field_legend(cloud, state.display.color_by)
+    or by a categorical field of `source`'s cloud (then its values, named, with their
+    counts: in the tile when one is shown, else in the whole cloud)."""
+    if field_name(state.display.color_by) is not None and source is not None:
+        in_tile = state.display.tile is not None and source.cloud is state.cloud
+        rows = source.rows if in_tile else None
+        return field_legend(source.cloud, state.display.color_by, rows)
     if state.display.color_by != "labels" or labels is None or not state.classes:
         return None
     return [c for c in state.classes if c.id not in state.display.hidden_classes]

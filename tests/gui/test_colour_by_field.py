@@ -93,6 +93,18 @@ def test_colour_by_classification_and_return_number(
     image = viewport.image()
     assert share_of_color(image, first[0]) > 0.02
 
+    # A tile: the legend counts what is inside it (the cloud's own view coordinates).
+    cloud = session.state.cloud
+    lo, hi = cloud.bounds()
+    middle = float(np.median(cloud.xyz[:, 0]))
+    tile = (tuple(lo - 1.0), (middle, *(hi[1:] + 1.0)))
+    session.set_display(replace(session.state.display, tile=tile))
+    inside = cloud.xyz[:, 0] <= middle
+    returns, counts = np.unique(np.asarray(las.return_number)[inside], return_counts=True)
+    expected = [f"{r}: {c:,}" for r, c in zip(returns, counts, strict=True)]
+    qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)
+    session.set_display(replace(session.state.display, tile=None))
+
     choose_colour_by(qtbot, combo, "gps_time")
     qtbot.waitUntil(lambda: not legend.actor.GetVisibility(), timeout=10_000)
     bar = viewport.decor._bar
