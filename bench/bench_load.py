@@ -11,6 +11,7 @@ separated, e.g. ``9.8600,24.4600,163.3600,25,32,49``) and reused by later runs.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numba
@@ -91,6 +92,7 @@ def scene_text(n_points: int) -> Path:
 def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
     """Time both loaders on each size; return a markdown table."""
     read_cloud(scene_text(1000))  # compile/load the parser once, as an app start does
+    load = os.getloadavg()[0]
     rows = []
     for n_points in sizes:
         path = scene_text(int(n_points))
@@ -109,12 +111,16 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
                 f"{notebook.seconds:.2f}",
                 f"{ours.seconds:.3f}",
                 f"{notebook.seconds / ours.seconds:.1f}x",
+                f"{ours.seconds / int(n_points) * 1e9:.0f}",
                 mb(notebook.peak_bytes),
                 mb(ours.peak_bytes),
             ]
         )
-    header = ["points", "file", "loadtxt s", "ours s", "ratio", "loadtxt peak", "ours peak"]
-    return markdown_table(header, rows)
+    header = ["points", "file", "loadtxt s", "ours s", "ratio", "ours ns/line"]
+    header += ["loadtxt peak", "ours peak"]
+    title = f"Text load, {os.cpu_count()} cores, load average {load:.1f} at the start, "
+    title += f"{os.getloadavg()[0]:.1f} at the end"
+    return f"### {title}\n\n" + markdown_table(header, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -187,9 +187,53 @@ def whole_process_rows(sizes: list[int]) -> list[list[str]]:
                 f"memory {peak_ours / max(peak_cc, 1):.2f}x CloudCompare's"
             )
             rows.append([*base, "CloudCompare CLI -SS SPATIAL", theirs, ours, "see note", note])
+            where = f"MB resident after each step, ours: {memory_stages(source, out)}"
+            rows.append([*base[:2], "", "", "", "", "", where])
             for path in made:
                 path.unlink()
     return rows
+
+
+#: Run in a child process: resident memory after each step of ``denselabel downsample``.
+STAGES_SCRIPT = """
+import sys
+def rss(step):
+    d = dict(l.split(':', 1) for l in open('/proc/self/status'))
+    print(step, int(d['VmRSS'].split()[0]) // 1024, int(d['VmHWM'].split()[0]) // 1024, flush=True)
+rss('python')
+import numpy as np
+rss('numpy')
+import numba
+rss('numba imported')
+from core.io import text_kernel
+text_kernel.count_lines(np.zeros(8, np.uint8), 0, 8)
+rss('first compiled call (LLVM)')
+from core.io import read_cloud, write_cloud
+cloud = read_cloud(sys.argv[1])
+rss('cloud read')
+from core.downsample import voxel_mean
+result = voxel_mean(cloud, float(sys.argv[3]))
+rss('voxel mean')
+del cloud
+write_cloud(result.sample, sys.argv[2])
+rss('sample written (pyarrow)')
+"""
+
+
+def memory_stages(source: Path, out: Path) -> str:
+    """Where the bytes of a whole downsample go: MB resident (and peak) after each step."""
+    done = subprocess.run(
+        [sys.executable, "-c", STAGES_SCRIPT, str(source), str(out), str(VOXEL)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    steps = [line.rsplit(" ", 2) for line in done.stdout.splitlines()]
+    parts, before = [], 0
+    for step, now, peak in steps:
+        parts.append(f"{step} +{int(now) - before} ({now}, peak {peak})")
+        before = int(now)
+    return "; ".join(parts) or f"failed: {done.stderr.strip()[-200:]}"
 
 
 def real_scan(name: str, labels_name: str) -> PointCloud:
