@@ -118,6 +118,7 @@ def fallback_color_by(color_by: str, has_rgb: bool, has_intensity: bool, has_lab
 FIELD_PREFIX = "field:"
 #: An integer field with at most this many distinct values is shown class by class.
 MAX_CATEGORIES = 16
+_BINCOUNT_SPAN = 1 << 16
 #: Colours of the ASPRS classes, as LiDAR viewers show them (ground brown, vegetation green,
 #: buildings red, water blue), all distinct; user classes (19+) take the palette.
 ASPRS_COLORS = {
@@ -176,20 +177,29 @@ def field_summary(name: str, values: np.ndarray) -> FieldSummary:
         return hit[1]
     summary = FieldSummary(None, None)
     if values.dtype.kind in "iub" and len(values):
-        ids, counts = _distinct(values)
-        if name == "classification" or len(ids) <= MAX_CATEGORIES:
-            summary = FieldSummary(ids, counts)
+        low, high = int(values.min()), int(values.max())
+        # A wide range (gps ticks in an int32 extra byte) is tried on a subset first:
+        # sorting 20M values on the UI thread would take seconds.
+        few = high - low < _BINCOUNT_SPAN or name == "classification"
+        few = few or len(np.unique(values[:: max(len(values) // 100_000, 1)])) <= MAX_CATEGORIES
+        if few:
+            ids, counts = _distinct(values, low, high)
+            if name == "classification" or len(ids) <= MAX_CATEGORIES:
+                summary = FieldSummary(ids, counts)
     if len(_summaries) > 8:
         _summaries.clear()
     _summaries[id(values)] = (values, summary)
     return summary
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and their counts: a bincount for 8/16-bit fields (one pass, no sort)."""
-    if values.dtype.itemsize <= 2:
-        low = int(values.min())
-        counts = np.bincount((values.astype(np.int32) - low).ravel())
+def _distinct(values: np.ndarray, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and their counts: a bincount when the range is small (one pass, no
+    sort), else numpy's unique."""
+    if high - low < _BINCOUNT_SPAN:
+        counts = np.zeros(high - low + 1, np.int64)
+        for start in range(0, len(values), 1 << 20):  # chunks: no N int64 copy at once
+            part = values[start : start + (1 << 20)].astype(np.int64) - low
+            counts += np.bincount(part, minlength=len(counts))
         ids = np.flatnonzero(counts)
         return ids + low, counts[ids]
     return np.unique(values, return_counts=True)
@@ -254,7 +264,8 @@ def field_legend(
     if rows is not None:
         counts = np.zeros(len(ids), np.int64)
         if len(rows):
-            present, in_rows = _distinct(values[rows])
+            part = values[rows]
+            present, in_rows = _distinct(part, int(part.min()), int(part.max()))
             counts[np.searchsorted(ids, present)] = in_rows
         ids, counts = ids[counts > 0], counts[counts > 0]
     table = category_color_table(name, ids)

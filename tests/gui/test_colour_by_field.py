@@ -189,3 +189,32 @@ def test_a_scan_without_fields_offers_none(qtbot, main_window, data_dir, monkeyp
     assert not [key for key in offered if key and key.startswith("field:")]
     assert main_window.session.state.display.color_by == "intensity"
     assert combo.currentData() == "intensity"
+
+
+def test_which_fields_are_shown_class_by_class(data_dir):
+    from core.io import read_cloud
+    from gui.coloring import bar_text, field_colors, field_summary
+
+    cloud = read_cloud(data_dir / "autzen_trim.las")
+    summaries = {name: field_summary(name, v) for name, v in cloud.point_fields.items()}
+    categorical = {name for name, summary in summaries.items() if summary.ids is not None}
+    # Few distinct values: classes; user_data (19 values), angles and times: a colour bar.
+    assert categorical == {
+        "classification",
+        "return_number",
+        "number_of_returns",
+        "scan_direction_flag",
+    }
+    titles = {key: (bar_text(key) or ("",))[0] for key in ("gps_time", "scan_angle_rank")}
+    assert titles == {"gps_time": "", "scan_angle_rank": ""}  # not "field:" keys
+    titles = {n: (bar_text(f"field:{n}") or ("",))[0] for n in ("gps_time", "scan_angle_rank")}
+    assert titles == {"gps_time": "gps_time (s)", "scan_angle_rank": "scan_angle_rank (deg)"}
+    assert bar_text("field:user_data") == ("user_data", "%.6g")
+    colors, shown = field_colors(cloud, None, "field:user_data")
+    low, high = np.percentile(cloud.point_fields["user_data"], [1, 99])
+    assert shown == (low, high) and colors.shape == (len(cloud), 3)
+    # Two values far apart in a wide integer (an extra byte): still two classes.
+    flags = np.where(np.arange(1_000) % 3 == 0, 10**9, -5).astype(np.int64)
+    summary = field_summary("flag", flags)
+    assert summary.ids is not None and summary.counts is not None
+    assert summary.ids.tolist() == [-5, 10**9] and summary.counts.tolist() == [666, 334]
