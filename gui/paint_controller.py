@@ -198,8 +198,9 @@ class PaintController(QObject):
         state = self.session.state
         shows = self.viewport._shows()  # noqa: SLF001 - the viewport's own layout rule
         full = state.cloud is not None and shows in ("full", "side-by-side")
+        # The sample counts even under the downsample panel's live preview: a stroke
+        # there paints the sample (the preview gives way, see _press).
         sample = state.sample is not None and shows in ("sample", "side-by-side")
-        sample = sample and not showing_preview(self.viewport)
         return ["full"] * full + ["sample"] * sample
 
     def hidden_classes(self) -> tuple[int, ...]:

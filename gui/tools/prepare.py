@@ -72,6 +72,9 @@ class ViewPreparer(QObject):
     def forget(self) -> None:
         """A new cloud or sample: the indexes and the graph belong to the old one."""
         self._ready.clear()
+        for _, job in self._building.values():
+            job.cancel()
+        self._building.clear()
         self._graph = None
         if self._graph_job is not None:
             self._graph_job[1].cancel()
@@ -159,11 +162,20 @@ class ViewPreparer(QObject):
             "Preparing the view for labeling",
             fn,
             done,
-            lambda sentence: self.session.message.emit(sentence),
+            lambda sentence: self._failed(target, key, sentence),
             quiet=True,
             owner=self,
         )
         self._building[target] = (key, job)
+
+    def _failed(self, target: str, key: Key, sentence: str) -> None:
+        """A build that failed (out of memory): strokes waiting for it are dropped."""
+        building = self._building.get(target)
+        if building is not None and building[0] == key:
+            del self._building[target]
+            self._waiting = [(t, fn) for t, fn in self._waiting if t != target]
+            self._set_status("")
+        self.session.message.emit(f"Preparing the view failed: {sentence}")
 
     def _labels(self, target: str) -> object:
         state = self.session.state
@@ -236,11 +248,17 @@ class ViewPreparer(QObject):
             "Finding the sample's neighbours",
             build,
             done,
-            lambda sentence: self.session.message.emit(sentence),
+            lambda sentence: self._graph_failed(sample, sentence),
             quiet=True,
             owner=self,
         )
         self._graph_job = (sample, job)
+
+    def _graph_failed(self, sample: object, sentence: str) -> None:
+        if self._graph_job is not None and self._graph_job[0] is sample:
+            self._graph_job = None
+            self._graph_waiting = []
+        self.session.message.emit(f"Finding the sample's neighbours failed: {sentence}")
 
     def when_graph(self, fn: Callable[[NeighbourGraph], None]) -> None:
         """Run ``fn(graph)`` with the current sample's graph, now or once it is built."""
