@@ -48,8 +48,7 @@ class FrameSettings(QWidget):
         self.note.setWordWrap(True)
         self.counts: list[int] | None = None  # points of each frame, once counted
         self._counter = LatestOnly(session, self)
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout(self)  # default margins: its rows line up with the job form's
         form.addRow("Points a frame", self.points)
         form.addRow("Frame overlap", self.overlap)
         form.addRow(self.note)
