@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import uncertainty_view
-from gui.coloring import field_key
+from gui.coloring import field_key, field_name
 from gui.session import Session
 from gui.viewport import Viewport
 
@@ -48,6 +49,9 @@ class ViewPanel(QWidget):
         self.show_combo.setToolTip("Side by side links the two cameras (keys 1, 2, 3)")
         self.color_combo = _combo(COLOR_BY, lambda v: self._set(color_by=v))
         self._listed_fields: tuple[str, ...] = ()
+        self.field_note = QLabel()
+        self.field_note.setWordWrap(True)
+        self.field_note.hide()
         self.point_size = QDoubleSpinBox()
         self.point_size.setRange(1.0, 12.0)
         self.point_size.setSingleStep(1.0)
@@ -69,6 +73,7 @@ class ViewPanel(QWidget):
         form = QFormLayout()
         form.addRow("Show", self.show_combo)
         form.addRow("Colour by", self.color_combo)
+        form.addRow(self.field_note)
         form.addRow("Point size", self.point_size)
         form.addRow("Display budget", self.budget)
         form.addRow(self.background_button)
@@ -81,6 +86,8 @@ class ViewPanel(QWidget):
             session.sample_labels_changed,
             session.full_labels_changed,
             session.truth_changed,
+            session.sample_changed,
+            session.downsample_settings_changed,
         ):
             signal.connect(self.refresh)
         self.refresh()
@@ -105,6 +112,13 @@ class ViewPanel(QWidget):
         # Only what this cloud has: lone-star has no colour, so RGB is greyed out.
         for key, on in available_colourings(self.session).items():
             _enable_item(self.color_combo, key, on)
+        note = sample_field_note(self.session)
+        self.field_note.setText(note)
+        self.field_note.setVisible(bool(note))
+        self.field_note.setToolTip(
+            "A mean of classes or return numbers means nothing, so voxel mean keeps no fields; "
+            "voxel nearest, stride and random keep them."
+        )
 
     def _list_fields(self) -> None:
         """The cloud's own fields (return_number, classification, ...) after the fixed
@@ -124,6 +138,21 @@ class ViewPanel(QWidget):
                 tip = f"The file's {name} field"
                 combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self._listed_fields = names
+
+
+def sample_field_note(session: Session) -> str:
+    """Why the downsampled cloud is grey when coloured by a field it does not have; ''."""
+    state = session.state
+    name = field_name(state.display.color_by)
+    if name is None or state.display.show == "full":
+        return ""
+    if state.sample is not None:
+        lacks = name not in state.sample.point_fields
+    else:  # the live preview, if any, follows the Downsample panel's method
+        lacks = state.downsample.method == "voxel-mean"
+    if not lacks:
+        return ""
+    return f"No {name} in a voxel-mean sample: drawn grey."
 
 
 def available_colourings(session: Session) -> dict[str, bool]:

@@ -168,6 +168,8 @@ def test_side_by_side_the_sample_counts_its_own_classes(
     assert (sample_colors[drawn == 6] == ASPRS_COLORS[6]).all()  # buildings red
     assert (sample_colors[drawn == 2] == ASPRS_COLORS[2]).all()
     main_window.grab().save(str(tmp_path / "classification_side_by_side.png"))
+    note = main_window.panels["View"].field_note
+    assert note.isHidden()  # voxel nearest keeps the fields: nothing to explain
 
     # A voxel-mean sample has no classification (a mean class means nothing): it is drawn
     # grey and the legend shown is the full cloud's.
@@ -178,6 +180,9 @@ def test_side_by_side_the_sample_counts_its_own_classes(
     expected = [f"{i} {names[i]}: {c:,}" for i, c in zip(ids, counts, strict=True)]
     qtbot.waitUntil(lambda: legend.names == expected, timeout=10_000)
     assert (drawn_colors(viewport.sample_layer) == 128).all()
+    qtbot.waitUntil(lambda: not note.isHidden(), timeout=5_000)  # the panel says why
+    assert "No classification" in note.text() and "voxel nearest" in note.toolTip()
+    main_window.grab().save(str(tmp_path / "voxel_mean_sample_grey.png"))
 
 
 def test_a_scan_without_fields_offers_none(qtbot, main_window, data_dir, monkeypatch):
