@@ -59,6 +59,16 @@ def grid_shape(xyz: np.ndarray, voxel_size: float) -> tuple[np.ndarray, tuple[in
     if len(xyz) == 0:
         raise InputError("the cloud has no points; load a cloud with points first.")
     lo, hi = corners(xyz)
+    return lo, grid_dims(lo, hi, voxel_size)
+
+
+def grid_dims(lo: np.ndarray, hi: np.ndarray, voxel_size: float) -> tuple[int, int, int]:
+    """Voxels per axis of the grid from corner `lo` (3,) to `hi` (3,); InputError if too many."""
+    if not np.isfinite(voxel_size) or voxel_size <= 0:
+        raise InputError(
+            f"the voxel size must be a positive number of metres, got {voxel_size}; "
+            "give a size such as 0.05."
+        )
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise InputError("the cloud has NaN or infinite coordinates; clean the file first.")
     with np.errstate(over="ignore"):  # a tiny voxel size: told below as such
@@ -73,7 +83,7 @@ def grid_shape(xyz: np.ndarray, voxel_size: float) -> tuple[np.ndarray, tuple[in
         raise InputError(
             f"the voxel size {voxel_size} m is too small for a cloud this large; use a larger one."
         )
-    return lo, dims
+    return dims
 
 
 def corners(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
