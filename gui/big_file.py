@@ -194,8 +194,8 @@ class BigFiles(QObject):
     def _show(self, view: FileView) -> None:
         """Make `view` the session's cloud, keeping the streamed sample and its labels."""
         big = self.current
-        if big is None:
-            return
+        if big is None or not _same_file(view.cloud.source, big.path):
+            return  # another file was opened while the box was read
         state = self.session.state
         classes, labels = list(state.classes), state.labels_sample
         streamed = big.sample is not None and state.sample is big.sample
@@ -234,6 +234,8 @@ class BigFiles(QObject):
         big = self.current
         if big is None or result.map_path is None:
             return
+        if not _same_file(result.sample.source, big.path):
+            return  # another file was opened while this one was downsampled
         index_map = open_index_map(result.map_path, big.overview.n_file)  # a memory map
         settings = DownsampleSettings("voxel-mean", result.voxel_size)
         self.session.state.big_file = replace(
@@ -316,6 +318,10 @@ def _classes_of(cloud: PointCloud, path: Path) -> list[LabelClass]:
         return known or []
     present = [int(v) for v in np.unique(cloud.labels) if v != UNLABELED]
     return classes_for(present, known)
+
+
+def _same_file(a: str | None, b: str) -> bool:
+    return a is not None and Path(a) == Path(b)
 
 
 def _stem(path: str) -> str:
