@@ -1,5 +1,5 @@
 """The tile as numbers: a dialog with the box's corners, for a tile of an exact size, and a
-"Draw on view" button that crops by a rectangle dragged on the view (gui/tools/tile_rectangle.py)
+"Draw tile" button that crops by a rectangle dragged on the view (gui/tools/tile_rectangle.py)
 and shows the box it gave."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class TileBoxDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        self.draw_button = QPushButton("Draw on view", self)
+        self.draw_button = QPushButton("Draw tile", self)
         self.draw_button.setToolTip(
             "Drag a rectangle on the view (key C): the points under it become the tile"
         )

@@ -1,6 +1,6 @@
 """Crop a tile by dragging a rectangle on the view, as CloudCompare's segment tool does.
 
-Key C (View > Draw Tile Rectangle, or "Draw on view" in the Tile box), then drag: a rubber
+Key C (View > Draw Tile Rectangle, or "Draw tile" in the Tile box), then drag: a rubber
 band follows the mouse and Esc cancels. On release the tile becomes the axis-aligned box,
 in the view's frame, of the points whose screen projection falls in the rectangle. Points
 behind others, of hidden classes or left out of the level of detail count too, so from the
