@@ -191,6 +191,11 @@ def test_rectangle_on_the_sample_side_and_the_tile_box_shows_it(
     dialog = next(d for d in legend.findChildren(TileBoxDialog) if d.isVisible())
     qtbot.mouseClick(dialog.draw_button, LEFT)
     assert not dialog.isVisible() and main_window.tile_drawing.armed
+    press_shortcut(qtbot, main_window, Qt.Key.Key_Escape)  # changed my mind: the box is back
+    assert dialog.isVisible() and not main_window.tile_drawing.armed
+    assert session.state.display.tile is None
+    qtbot.mouseClick(dialog.draw_button, LEFT)
+    assert not dialog.isVisible() and main_window.tile_drawing.armed
     camera = target_camera(main_window.viewport, "sample")
     start, end = _corners(widget, ((0.6, 0.3), (0.85, 0.7)))  # in the sample's half
     local = [to_screen(main_window.viewport, "sample", x, y) for x, y in (start, end)]
