@@ -240,3 +240,20 @@ def test_on_a_turned_cloud_the_tile_is_in_the_view_frame(
     inside = np.all((shown >= lo) & (shown <= hi), axis=1)
     assert inside[under].all()  # every point under the rectangle is in the tile
     assert sum(main_window.panels["Labels"].legend.counts().values()) == inside.sum()
+
+
+def test_points_behind_the_eye_are_never_under_the_rectangle():
+    from core.labeling.projection import Camera, look_at_matrix
+    from gui.tools.tile_rectangle import points_in_rectangle
+
+    # Looking down from z = 5 at the origin: one point in front at the centre, one behind
+    # the eye on the same line (projected to no pixel), one in front but off to the side.
+    matrix = look_at_matrix([0, 0, 5], [0, 0, 0], [0, 1, 0], near=0.1, far=20)
+    camera = Camera(matrix, 200, 200)
+    xyz = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 8.0], [1.2, 0.0, 0.0]])
+    everything = ((0.0, 0.0), (200.0, 200.0))
+    np.testing.assert_array_equal(points_in_rectangle(xyz, camera, everything), [0, 2])
+    left_half = ((100.0, 200.0), (0.0, 0.0))  # corners in any order
+    np.testing.assert_array_equal(points_in_rectangle(xyz, camera, left_half), [0])
+    only = np.array([False, True, True])
+    np.testing.assert_array_equal(points_in_rectangle(xyz, camera, everything, only), [2])
