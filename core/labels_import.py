@@ -187,9 +187,12 @@ def _manifest_reference(path: Path) -> tuple[str, dict[str, Any]]:
         ) from exc
     lines = parse_manifest(text, str(path))
     if len(lines) != 1:
+        # A job of several frames needs the frames' rows kept beside its record to put
+        # the labels back in sample order; the manifest alone does not say where they go.
         raise InputError(
-            f"expected one frame in the output manifest, found {len(lines)}; "
-            "DenseLabel sends the sample as a single frame.",
+            f"the output manifest holds {len(lines)} frames; fetch them with the job's record "
+            "(Ground Truth panel: Open job record, then Fetch labels; or 'denselabel gt fetch "
+            "NAME.gt.json'), which stitches the frames into sample order.",
             path,
         )
     ref, color_map = label_reference(lines[0], None, path)

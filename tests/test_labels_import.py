@@ -206,3 +206,12 @@ def test_known_labels_for_a_tile_matched_by_position(data_dir, tmp_path):
     write_cloud(tile.with_xyz(tile.xyz + 1000.0), tmp_path / "away.las", labels=tile.labels)
     with pytest.raises(InputError, match="no point of the file lies on the cloud"):
         read_known_labels(tmp_path / "away.las", full)
+
+
+def test_a_manifest_of_several_frames_says_how_to_fetch_it(tmp_path):
+    """Only the job's record knows which sample rows each frame holds."""
+    manifest = _write_gt_output(tmp_path, np.zeros(5, np.uint8), COLOR_MAP)
+    line = manifest.read_text(encoding="utf-8")
+    manifest.write_text(line + line, encoding="utf-8")
+    with pytest.raises(InputError, match="holds 2 frames; fetch them with the job's record"):
+        read_sample_labels(manifest, 5)
