@@ -96,7 +96,8 @@ class BigFiles(QObject):
         self.session.sample_labels_changed.connect(self.bar.refresh)
         self.bar.refresh()
         # Again once the window restored its saved state, which may show the bar as it was.
-        QTimer.singleShot(0, self.bar.refresh)
+        # With the bar as context: a window closed before the timer fires drops it.
+        QTimer.singleShot(0, self.bar, self.bar.refresh)
 
     # -- the setting ------------------------------------------------------------------
     def threshold(self) -> int:
