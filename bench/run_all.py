@@ -22,6 +22,7 @@ MODULES = (
     "bench.bench_project",
     "bench.bench_scale",  # 20M end to end and 16 tiles on Dask; 200M with DENSELABEL_BENCH_200M=1
     "bench.bench_gui",
+    "bench.bench_preview",  # the exact live voxel preview, slider to frame, stage by stage
 )
 
 

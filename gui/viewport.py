@@ -198,12 +198,12 @@ class Viewport(QWidget):
     def set_preview(
         self, cloud: PointCloud | None, title: str = "preview", rotation: Rotation | None = None
     ) -> None:
-        """Draw `cloud` where the sample goes until `set_preview(None)` (the live preview).
-
-        `rotation` is the frame `cloud` was computed in (default: the current rotation).
-        """
+        """Draw `cloud` (computed in frame `rotation`, default: the current one) where the
+        sample goes until `set_preview(None)`: coarse at once, every point once settled."""
         self._preview = None if cloud is None else (cloud, title, rotation)
+        self._start_interactive()
         self._on_sample()
+        self._settle.start()
 
     def _on_sample_accepted(self) -> None:
         # An accepted sample (and soon its labels) is what the user wants to see, not

@@ -242,15 +242,25 @@ class LatestOnly(QObject):
     A new request cancels the running one and replaces any pending one; a result is
     delivered only if no newer request arrived meanwhile (a generation counter), so the
     view never goes back to a stale preview. One job at a time keeps the cores for it.
+    Quiet by default (a preview in a blink); ``quiet=False`` shows each job in the status
+    bar with progress and Cancel (a big cloud's preview takes seconds, issue 9.6), and
+    `on_cancelled` hears the user's Cancel (not the cancel of a newer request).
     """
 
     def __init__(
-        self, session: Session, parent: QObject | None = None, pool: QThreadPool | None = None
+        self,
+        session: Session,
+        parent: QObject | None = None,
+        pool: QThreadPool | None = None,
+        *,
+        quiet: bool = True,
     ):
         super().__init__(parent)
         self._session = session
         self.generation = 0
         self._pool = pool
+        self.quiet = quiet
+        self.on_cancelled: Callable[[], None] | None = None
         self._running: Job | None = None
         self._pending: tuple[int, str, WorkFn, Callable[[Any], None], ErrorFn | None] | None = None
 
@@ -305,10 +315,16 @@ class LatestOnly(QObject):
                 self._session.error.emit(title, sentence)
 
         job = run_job(
-            self._session, title, fn, deliver, report, quiet=True, owner=self, pool=self._pool
+            self._session, title, fn, deliver, report, quiet=self.quiet, owner=self, pool=self._pool
         )
+        job.cancelled.connect(lambda: self._cancelled(generation))
         job.ended.connect(self._job_ended)
         self._running = job
+
+    def _cancelled(self, generation: int) -> None:
+        # Cancelled while still the newest request: the user's Cancel, not a newer request.
+        if generation == self.generation and self.on_cancelled is not None:
+            self.on_cancelled()
 
     def _job_ended(self) -> None:
         self._running = None

@@ -16,8 +16,8 @@ from core.progress import sub_progress
 from core.spacing import ScanScale
 from gui.preview import PreviewResult, exact_downsample
 from gui.session import DownsampleSettings, Session
-from gui.shown_jobs import ShownLatest
 from gui.viewport import Viewport
+from gui.workers import LatestOnly
 
 
 class CompareBox(QGroupBox):
@@ -45,7 +45,7 @@ class CompareBox(QGroupBox):
         form.addRow(self.toggle)
         # A comparison is two downsamples: seconds on a big cloud, so it is shown with
         # progress and Cancel; Cancel turns the comparison off.
-        self._runner = ShownLatest(session, "Comparing downsamples", self)
+        self._runner = LatestOnly(session, self, quiet=False)
         self._runner.on_cancelled = lambda: self.toggle.setChecked(False)
         self.toggle.toggled.connect(self._toggled)
         self.method.currentIndexChanged.connect(lambda _: self.request())
@@ -89,7 +89,10 @@ class CompareBox(QGroupBox):
             return left, right
 
         self._runner.submit(
-            both, self._show, lambda sentence: self.session.error.emit(self.title(), sentence)
+            "Comparing downsamples",
+            both,
+            self._show,
+            lambda sentence: self.session.error.emit(self.title(), sentence),
         )
 
     def _show(self, pair: tuple[PreviewResult, PreviewResult]) -> None:
