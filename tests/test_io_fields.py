@@ -10,6 +10,7 @@ import pytest
 
 from core.cloud import PointCloud
 from core.downsample import downsample
+from core.errors import InputError
 from core.io import read_cloud, write_cloud
 from core.io.ply import read_ply
 
@@ -190,3 +191,38 @@ def test_e57_fields_every_scan_has_are_joined(tmp_path):
     e57.write_scan_raw(scan(30))
     e57.close()
     assert read_cloud(tmp_path / "one_without.e57").point_fields == {}
+
+
+def test_fields_go_along_into_an_exported_las(data_dir, tmp_path):
+    source = data_dir / "autzen_trim.las"
+    cloud = read_cloud(source)
+    labels = np.where(cloud.point_fields["classification"] == 2, 7, 255).astype(np.uint8)
+    write_cloud(cloud, tmp_path / "out.laz", labels=labels)
+    back, truth = laspy.read(tmp_path / "out.laz"), laspy.read(source)
+    assert back.header.point_format.id == 7
+    for name in ("return_number", "number_of_returns", "scan_direction_flag", "user_data"):
+        assert np.array_equal(np.asarray(back[name]), np.asarray(truth[name])), name
+    assert np.array_equal(back.gps_time, truth.gps_time)
+    # LAS 1.4 counts the scan angle in 0.006 degree steps; the 1.2 file in whole degrees.
+    assert np.allclose(np.asarray(back.scan_angle) * 0.006, truth.scan_angle_rank, atol=0.003)
+    assert np.array_equal(back.classification, labels)  # the labels, not the file's classes
+    again = read_cloud(tmp_path / "out.laz")
+    assert np.array_equal(again.point_fields["return_number"], cloud.point_fields["return_number"])
+
+    # A PLY's own scalars become extra bytes of their dtype.
+    ply = PointCloud(
+        xyz=cloud.xyz[:1000],
+        offset=cloud.offset,
+        point_fields={
+            "ring": np.arange(1000, dtype=np.uint16) % 32,
+            "nz": np.linspace(-1, 1, 1000),
+        },
+    )
+    write_cloud(ply, tmp_path / "ply.las")
+    out = laspy.read(tmp_path / "ply.las")
+    assert out["ring"].dtype == np.uint16 and np.array_equal(out["ring"], ply.point_fields["ring"])
+    assert np.array_equal(out["nz"], ply.point_fields["nz"])
+    bad = PointCloud(xyz=cloud.xyz[:3], point_fields={"return_number": np.array([1, 40, 2])})
+    with pytest.raises(InputError, match="return_number"):
+        write_cloud(bad, tmp_path / "bad.las")
+    assert not [p.name for p in tmp_path.iterdir() if "bad" in p.name]  # no half-written file

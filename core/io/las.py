@@ -225,7 +225,11 @@ def write_las(
 
     Point format 7 (with RGB, 8-bit colour scaled to 16-bit) when `cloud.rgb` is set,
     else 6: both keep 8-bit classification, so 255 (unlabeled) survives. `extra` maps
-    names to (N,) uint8 arrays written as extra bytes (e.g. ``label_origin``).
+    names to (N,) uint8 arrays written as extra bytes (e.g. ``label_origin``). The
+    cloud's point fields go along: return numbers, gps_time, user_data... into their LAS
+    dimensions (scan_angle_rank as scan_angle, 0.006 degree steps), the others (PLY/PCD
+    scalars, the source's extra bytes) as extra bytes of their dtype; classification
+    comes from `labels` only.
 
     Raises
     ------
@@ -241,6 +245,8 @@ def write_las(
     header.scales = np.full(3, _scale_for(float(np.max(hi - lo)) + 1.0))
     extra = extra or {}
     header.add_extra_dims([laspy.ExtraBytesParams(name, np.uint8) for name in extra])
+    standard, more = _fields_to_write(cloud, set(header.point_format.dimension_names), extra)
+    header.add_extra_dims([laspy.ExtraBytesParams(k, v.dtype) for k, v in more.items()])
     n = len(cloud)
     with atomic_path(path) as tmp, laspy.open(tmp, mode="w", header=header) as writer:
         for rows in chunked(n, _CHUNK, progress, cancel, f"Writing {path.name}"):
@@ -256,4 +262,38 @@ def write_las(
                 points.classification = np.asarray(labels[rows], dtype=np.uint8)
             for name, values in extra.items():
                 points[name] = np.asarray(values[rows], dtype=np.uint8)
+            for name, values in more.items():
+                points[name] = values[rows]
+            for name, values in standard.items():
+                _put_standard(points, name, values[rows], path)
+            if "scan_angle_rank" in cloud.point_fields and "scan_angle" not in standard:
+                degrees = cloud.point_fields["scan_angle_rank"][rows].astype(np.float64)
+                points.scan_angle = np.round(degrees / 0.006).astype(np.int16)
             writer.write_points(points)
+
+
+def _put_standard(points, name: str, values: np.ndarray, path: Path) -> None:
+    """One LAS dimension from a point field; a PLY's "return_number" of 40 cannot fit."""
+    try:
+        points[name] = values.astype(np.asarray(points[name]).dtype, copy=False)
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"the point field '{name}' holds values a LAS {name} cannot ({exc}); rename or "
+            "drop it in the source, or export as PLY.",
+            path,
+        ) from exc
+
+
+def _fields_to_write(
+    cloud: PointCloud, dimensions: set[str], extra: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The point fields written as LAS dimensions and those written as extra bytes."""
+    standard, more = {}, {}
+    for name, values in cloud.point_fields.items():
+        if name in extra or name in ("classification", "scan_angle_rank"):
+            continue  # `extra` and `labels` win; the rank is converted while writing
+        if name in dimensions:
+            standard[name] = values
+        elif values.dtype.kind in "iuf" and len(name) <= 32:  # what extra bytes can hold
+            more[name] = values
+    return standard, more
