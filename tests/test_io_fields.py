@@ -226,3 +226,14 @@ def test_fields_go_along_into_an_exported_las(data_dir, tmp_path):
     with pytest.raises(InputError, match="return_number"):
         write_cloud(bad, tmp_path / "bad.las")
     assert not [p.name for p in tmp_path.iterdir() if "bad" in p.name]  # no half-written file
+
+
+def test_fields_go_along_into_an_exported_ply(data_dir, tmp_path):
+    cloud = read_cloud(data_dir / "autzen_trim.las")
+    write_cloud(cloud, tmp_path / "out.ply", labels=cloud.labels)
+    back = read_ply(tmp_path / "out.ply")
+    assert set(back.point_fields) == set(cloud.point_fields)
+    for name, values in cloud.point_fields.items():
+        assert back.point_fields[name].dtype == values.dtype, name  # int8 stays char...
+        assert np.array_equal(back.point_fields[name], values), name
+    assert back.labels is not None and np.array_equal(back.labels, cloud.labels)

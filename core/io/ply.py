@@ -38,6 +38,8 @@ _COLOURS = (("red", "green", "blue"), ("diffuse_red", "diffuse_green", "diffuse_
 _INTENSITY = ("intensity", "scalar_intensity")
 _LABEL = ("label", "class", "classification", "scalar_label", "scalar_classification")
 _CHUNK = 1 << 20
+_PLY_NAMES = {"i1": "char", "u1": "uchar", "i2": "short", "u2": "ushort", "i4": "int"}
+_PLY_NAMES |= {"u4": "uint", "f4": "float", "f8": "double"}
 
 
 @dataclass
@@ -306,7 +308,8 @@ def write_ply(
 ) -> None:
     """Write binary little-endian PLY: double x,y,z (offset added back), uchar
     red/green/blue, float intensity and a uchar/ushort `label` property when present,
-    then one uchar property per `extra` entry ((N,) uint8, e.g. ``label_origin``)."""
+    then one uchar property per `extra` entry ((N,) uint8, e.g. ``label_origin``), then
+    the cloud's point fields in their own type (64-bit integers as double)."""
     extra = extra or {}
     fields: list[tuple[str, str, str]] = [("x", "<f8", "double"), ("y", "<f8", "double")]
     fields.append(("z", "<f8", "double"))
@@ -318,6 +321,9 @@ def write_ply(
         wide = len(labels) and int(np.max(labels)) > 255
         fields.append(("label", "<u2", "ushort") if wide else ("label", "u1", "uchar"))
     fields += [(name, "u1", "uchar") for name in extra]
+    taken = {name for name, _, _ in fields}
+    more = {k: v for k, v in cloud.point_fields.items() if k not in taken and v.dtype.kind in "iuf"}
+    fields += [(name, *_ply_type(values.dtype)) for name, values in more.items()]
     dtype = np.dtype([(name, code) for name, code, _ in fields])
     lines = ["ply", "format binary_little_endian 1.0", "comment written by DenseLabel"]
     lines.append(f"element vertex {len(cloud)}")
@@ -337,9 +343,18 @@ def write_ply(
                 block["intensity"] = cloud.intensity[part]
             if labels is not None:
                 block["label"] = labels[part]
-            for name, values in extra.items():
+            for name, values in {**extra, **more}.items():
                 block[name] = values[part]
             handle.write(block.tobytes())
+
+
+def _ply_type(dtype: np.dtype) -> tuple[str, str]:
+    """(numpy code, PLY type) holding values of `dtype`; PLY has no 64-bit integers."""
+    code = dtype.str[1:]  # "u1", "i2", "f8": without the byte order
+    name = _PLY_NAMES.get(code)
+    if name is None:
+        return "<f8", "double"
+    return (code if dtype.itemsize == 1 else "<" + code), name
 
 
 def read_ply_property(path: str | Path, name: str) -> np.ndarray:
