@@ -56,6 +56,11 @@ class BigFile:
     index_map : (N,) int32 memmap or None
         File row -> sample row, on disk in the scan's output folder.
     settings : DownsampleSettings or None
+    overview_limit : int
+        The most points the overview was asked for: reading it again with the same limit
+        gives the same points (a project reopens it so).
+    map_path : str or None
+        Where `index_map` is on disk.
     """
 
     path: str
@@ -64,6 +69,8 @@ class BigFile:
     sample: PointCloud | None = None
     index_map: np.ndarray | None = None
     settings: DownsampleSettings | None = None
+    overview_limit: int = OVERVIEW_MAX
+    map_path: str | None = None
 
 
 def default_threshold() -> int:
@@ -138,20 +145,21 @@ class BigFiles(QObject):
 
         path, limit = str(path), self.overview_points()
 
-        def work(progress, cancel) -> tuple[FileView, list[LabelClass]]:
+        def work(progress, cancel) -> tuple[FileView, list[LabelClass], int]:
             view = read_overview(
                 path, limit, chunk_points=WINDOW_CHUNK, progress=progress, cancel=cancel
             )
-            return view, _classes_of(view.cloud, Path(path))
+            return view, _classes_of(view.cloud, Path(path)), limit
 
         title = f"Reading an overview of {Path(path).name}"
         return self._run(title, work, self._overview_read)
 
-    def _overview_read(self, result: tuple[FileView, list[LabelClass]]) -> None:
-        view, classes = result
+    def _overview_read(self, result: tuple[FileView, list[LabelClass], int]) -> None:
+        view, classes, limit = result
         path = view.cloud.source
         self.window.viewport.end_comparison()
-        self.session.set_cloud(view.cloud, path, big_file=BigFile(path, view, view))
+        big = BigFile(path, view, view, overview_limit=limit)
+        self.session.set_cloud(view.cloud, path, big_file=big)
         self.session.set_classes(classes)
         self.window.settings.add_recent_file(path)
         self.window.projects.cloud_opened()
@@ -240,8 +248,9 @@ class BigFiles(QObject):
         index_map = open_index_map(result.map_path, big.overview.n_file)  # a memory map
         settings = DownsampleSettings("voxel-mean", result.voxel_size)
         self.session.state.big_file = replace(
-            big, sample=result.sample, index_map=index_map, settings=settings
-        )
+            big, sample=result.sample, index_map=index_map, settings=settings,
+            map_path=str(result.map_path),
+        )  # fmt: skip
         self._set_streamed_sample(None)
         self.session.message.emit(
             f"Downsampled all {result.n_full:,} points to {len(result.sample):,} "

@@ -186,7 +186,8 @@ class ProjectController(QObject):
             if source is None:
                 self.session.message.emit(f"Opening {Path(path).name}: cancelled")
                 return
-        work = lambda p, c: project_io.read_source(project, source, p, c)  # noqa: E731
+        limit = self.window.big_files.threshold()
+        work = lambda p, c: project_io.read_source(project, source, p, c, limit)  # noqa: E731
         is_recovery = recovered_from is not None or self.recovery.is_recovery_file(path)
         target = recovered_from if is_recovery else path
 

@@ -19,6 +19,8 @@ from core.cloud import PointCloud
 from core.errors import InputError
 from core.progress import CancelFn, ProgressFn
 from core.project import Project
+from gui import big_file_project
+from gui.big_file import BigFile
 from gui.session import (
     DisplaySettings,
     DownsampleSettings,
@@ -51,6 +53,13 @@ def snapshot(
 ) -> Project:
     """The session as a `Project` (see the module note on copies)."""
     cloud = state.cloud
+    extra = dict(extras.extra)
+    extra.pop(big_file_project.KEY, None)
+    if isinstance(state.big_file, BigFile):
+        # A view of a file too big to hold: the project says how to read it again.
+        streamed = state.big_file.sample is not None and state.sample is state.big_file.sample
+        extra[big_file_project.KEY] = big_file_project.describe(state.big_file, streamed)
+        include_cloud = False
     copy = lambda a: None if a is None else a.copy()  # noqa: E731
     origin = state.label_origin  # kept by painting (gui/labeling_state.py)
     if origin is None and state.labels_full is extras.labels_full_seen:
@@ -79,7 +88,7 @@ def snapshot(
         display=_display_dict(state.display),
         # A generated scene has no file to go back to: it always travels in the project.
         cloud=cloud if cloud is not None and (include_cloud or state.path is None) else None,
-        extra=dict(extras.extra),
+        extra=extra,
     )
 
 
@@ -88,27 +97,45 @@ def read_source(
     source: str | None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
-) -> PointCloud:
-    """The project's full cloud (worker thread): included, or read from `source`."""
+    box_limit: int = 2**62,
+) -> PointCloud | big_file_project.Views:
+    """The project's full cloud (worker thread): included, or read from `source`.
+
+    A project made on a file too big to hold gets the same views of it again instead
+    (`box_limit`: the most points a box may hold, the window's big-file threshold).
+    """
     from gui.loading import load_cloud
 
     if project.cloud is not None:
         return project.cloud
     if source is None:
         raise InputError("the project names no source cloud; locate the scan it was made from.")
-    cloud = load_cloud(source, progress, cancel).cloud
+    saved = project.extra.get(big_file_project.KEY)
+    views = None
+    if isinstance(saved, dict):
+        views = big_file_project.read_views(saved, source, box_limit, progress, cancel)
+    cloud = views.cloud if views is not None else load_cloud(source, progress, cancel).cloud
     if len(cloud) != project.n_points:
         raise InputError(
             f"this cloud has {len(cloud):,} points but the project was made on "
             f"{project.n_points:,}; locate the scan the project was made from.",
             source,
         )
-    return cloud
+    return views if views is not None else cloud
 
 
-def apply(session: Session, project: Project, cloud: PointCloud, source: str | None) -> Extras:
+def apply(
+    session: Session,
+    project: Project,
+    cloud: PointCloud | big_file_project.Views,
+    source: str | None,
+) -> Extras:
     """Put a project back into the session (UI thread); returns what the session lacks."""
-    session.set_cloud(cloud, source)
+    views = cloud if isinstance(cloud, big_file_project.Views) else None
+    if views is not None and source is not None:
+        session.set_cloud(views.cloud, source, big_file=big_file_project.big_file_of(views, source))
+    else:
+        session.set_cloud(cloud, source)  # type: ignore[arg-type]  # a PointCloud here
     session.set_rotation(_build(Rotation, project.rotation))
     session.set_downsample_settings(_build(DownsampleSettings, project.downsample))
     if project.sample is not None and project.index_map is not None:
@@ -118,6 +145,9 @@ def apply(session: Session, project: Project, cloud: PointCloud, source: str | N
             _build(DownsampleSettings, project.sample_settings or {}),
             _build(Rotation, project.sample_rotation or project.rotation),
         )
+    problem = None if views is None else big_file_project.attach_streamed_sample(session, views)
+    if problem is not None:
+        session.message.emit(problem)
     session.set_classes(project.classes)
     if project.labels_sample is not None:
         session.set_sample_labels(project.labels_sample)
