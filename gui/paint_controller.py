@@ -146,6 +146,10 @@ class PaintController(QObject):
         radius = options.brush_radius * self.viewport.plotter.devicePixelRatioF()
         self._tool = make_tool(options.tool, radius=radius, side=options.line_side)
         self._stroke = _Stroke()
+        if self._tool.paints_while_dragging:
+            # Drawn coarse while the brush drags, as while the camera turns: a frame of every
+            # point would hold the brush back (the colours change in place either way).
+            self.viewport._start_interactive()  # noqa: SLF001 - the viewport's own LOD switch
         shape = self._tool.press(*to_screen(self.viewport, self._target, x, y))
         if shape is not None and self._tool.paints_while_dragging:
             self._paint_part(shape)
@@ -164,6 +168,8 @@ class PaintController(QObject):
         target, stroke, label = self._target, self._stroke, self._label()
         shape = tool.release(*to_screen(self.viewport, target, x, y))
         self.outline.hide()
+        if tool.paints_while_dragging:
+            self.viewport._end_interactive()  # noqa: SLF001 - every point again
         if tool.paints_while_dragging:
             end = self.labeling.end_stroke
             self.prep.when_ready(target, lambda _: end(target, stroke.parts, tool.name))
