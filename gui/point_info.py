@@ -75,20 +75,37 @@ def describe(source: LayerSource, row: int, xyz: np.ndarray, session: Session) -
         parts.append(f"rgb ({r}, {g}, {b})")
     if cloud.intensity is not None:
         parts.append(f"intensity {float(cloud.intensity[row]):g}")
-    parts += [f"{name} {_value(name, values[row])}" for name, values in cloud.point_fields.items()]
+    values = {name: field[row] for name, field in cloud.point_fields.items()}
     labels = source.labels
-    if labels is not None:
-        label = int(labels[row])
+    label = None if labels is None else int(labels[row])
+    # The labels read from a LAS are its classification: one entry, named the ASPRS way.
+    same = label is not None and values.get("classification") == label
+    if same:
+        del values["classification"]
+    parts += _field_parts(values)
+    if label is not None:
         names = {c.id: c.name for c in classes_for([label], session.state.classes)}
-        parts.append(f"label {label} ({names.get(label, 'unnamed')})")
+        name = names.get(label, "unnamed")
+        if same and name == f"class {label}":
+            name = value_name("classification", label).partition(" ")[2]
+        parts.append(f"label {label} ({name})")
     return "; ".join(parts)
 
 
-def _value(name: str, value: np.generic) -> str:
-    """A field's value as read: ``2 ground`` for a classification, floats in full."""
-    if np.issubdtype(value.dtype, np.integer):
-        return value_name(name, int(value))
-    return repr(float(value))
+def _field_parts(values: dict[str, np.generic]) -> list[str]:
+    """``return 1 of 2``, ``gps_time 245379.958909``, ``classification 2 ground``..."""
+    parts = []
+    if "return_number" in values and "number_of_returns" in values:
+        of = values.pop("number_of_returns")
+        parts.append(f"return {int(values.pop('return_number'))} of {int(of)}")
+    for name, value in values.items():
+        if np.issubdtype(value.dtype, np.integer):
+            parts.append(f"{name} {value_name(name, int(value))}")
+        elif value.dtype.itemsize >= 8:  # gps_time: to the microsecond
+            parts.append(f"{name} {float(value):.6f}".rstrip("0").rstrip("."))
+        else:
+            parts.append(f"{name} {float(value):g}")
+    return parts
 
 
 def _source(viewport: Any, session: Session, column: int) -> LayerSource | None:

@@ -132,12 +132,16 @@ def test_p_reads_the_fields_of_the_point_under_the_mouse(qtbot, main_window, dat
     assert found, message
     row = int(found.group(1).replace(",", ""))
     # The file's own values of that point, as laspy reads them.
-    assert f"return_number {int(las.return_number[row])};" in message
-    assert f"number_of_returns {int(las.number_of_returns[row])};" in message
+    returns = f"return {int(las.return_number[row])} of {int(las.number_of_returns[row])};"
+    assert returns in message
     assert f"user_data {int(las.user_data[row])};" in message
-    assert f"gps_time {float(las.gps_time[row])!r}" in message
+    assert f"scan_angle_rank {int(las.scan_angle_rank[row])};" in message
+    gps = f"{float(las.gps_time[row]):.6f}".rstrip("0").rstrip(".")
+    assert f"gps_time {gps}" in message
+    # The labels read from the LAS are its classification: named the ASPRS way, once.
     name = {1: "unclassified", 2: "ground"}[int(las.classification[row])]
-    assert f"classification {int(las.classification[row])} {name}" in message
+    assert f"label {int(las.classification[row])} ({name})" in message
+    assert "classification" not in message
     assert f"x {float(las.x[row]):.3f}" in message
 
 
