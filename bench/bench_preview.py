@@ -80,6 +80,15 @@ def _slider_to_frame(app: Any, window: Any, frames: list[float], cm: float) -> d
     }
 
 
+def _settle(app: Any, window: Any) -> None:
+    """Let the view's full-detail frame pass, so it does not share the cores with the next
+    step's downsample (a drag's next step comes before it)."""
+    settle = window.viewport._settle
+    _wait(app, lambda: not settle.isActive())
+    start = time.perf_counter()
+    _wait(app, lambda: time.perf_counter() - start > 0.2)
+
+
 def _stages(window: Any, cloud: Any, voxel_size: float) -> dict[str, float]:
     """Each stage alone, on the window's prepared cloud, and the plain downsample."""
     from core.downsample import downsample
@@ -136,6 +145,7 @@ def _measure_size(app: Any, window: Any, n_points: int) -> tuple[list[list[str]]
     start = time.perf_counter()
     _wait(app, lambda: panel.preview.prepared is not None and not panel.is_busy())
     prepared_after = time.perf_counter() - start
+    _settle(app, window)
     frames: list[float] = []
     window.viewport.plotter.ren_win.AddObserver(
         "EndEvent", lambda *_: frames.append(time.perf_counter())
@@ -145,6 +155,7 @@ def _measure_size(app: Any, window: Any, n_points: int) -> tuple[list[list[str]]
         step = _slider_to_frame(app, window, frames, cm)
         stage = _stages(window, cloud, step["cm"] / 100)
         window.viewport.set_preview(None)
+        _settle(app, window)
         rows.append(
             [
                 f"{n_points:,}",

@@ -80,3 +80,19 @@ def test_bad_voxel_sizes_and_empty_clouds_say_what_to_do() -> None:
         voxel_preview(prepared, "voxel-mean", 1e-19)
     with pytest.raises(InputError, match="no points"):
         prepare(PointCloud(np.zeros((0, 3))))
+
+
+@pytest.mark.parametrize("method", ["voxel-mean", "voxel-nearest"])
+def test_the_windows_fast_route_gives_the_plain_preview(scans, method: str) -> None:
+    # What the live preview hands to "Use this sample": the sample and its index map.
+    from gui.preview import exact_downsample, rotated_cloud
+    from gui.session import DownsampleSettings, Rotation
+
+    cloud, rotation = scans["brighton_small.laz"], Rotation(z=20.0, y=5.0)
+    settings = DownsampleSettings(method, voxel_size=0.3)
+    prepared = prepare(rotated_cloud(cloud, rotation))
+    fast = exact_downsample(cloud, rotation, settings, prepared=prepared)
+    plain = exact_downsample(cloud, rotation, settings)
+    assert fast.rotation == plain.rotation and fast.n_full == plain.n_full == len(cloud)
+    np.testing.assert_allclose(fast.sample.xyz, plain.sample.xyz, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(fast.index_map, plain.index_map)
