@@ -3,8 +3,11 @@
 A sample point stands for its full-cloud members (the index map). When those members
 carry different labels after carrying back (KNN votes split at a boundary, hand
 corrections), the sample point is unsure: `member_mixing` is the share of its members
-outside their majority class. The queue groups unsure points into places a camera can
-jump to, most unsure first.
+outside their majority class. The carry-back methods have their own doubt too, even where
+every member got the same label: `vote_disagreement` is how split the KNN vote is at each
+sample point, `auto_disagreement` the same for the points auto decides by a vote (in
+mixed voxels; pure voxels take their voxel's label, sure by auto's own rule). The queue
+groups unsure points into places a camera can jump to, most unsure first.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+from scipy.spatial import cKDTree
 
+from core.cloud import UNLABELED
 from core.progress import CancelFn, ProgressFn, chunked, report
 
 _CHUNK = 4_000_000
@@ -61,6 +66,116 @@ def member_mixing(
     has = total > 0
     mixing[has] = 1.0 - majority[has] / total[has]
     return mixing
+
+
+def vote_disagreement(
+    sample_xyz: np.ndarray,
+    labels_sample: np.ndarray,
+    *,
+    k: int = 5,
+    weights: str = "distance",
+    max_distance: float | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> np.ndarray:
+    """How split the KNN vote is around each sample point: the vote its members get.
+
+    A member lies near, not on, its sample point, so the sample point is one voter among
+    its `k` nearest other labeled sample points, weighted as the nearest of them (the
+    vote at the point itself would always be sure: it would win outright). The others
+    vote as in `core.transfer.transfer_labels_knn` (`weights`, `max_distance`).
+
+    Parameters
+    ----------
+    sample_xyz : (M, 3) float
+    labels_sample : (M,) uint8 or uint16
+        `UNLABELED` points do not vote (they are scored from their k nearest voters).
+
+    Returns
+    -------
+    (M,) float32
+        ``1 - (support of the winning class) / (all support)``: 0 for a unanimous vote
+        (or no voter), up to ``1 - 1/(k + 1)``.
+    """
+    labels_sample = np.asarray(labels_sample)
+    out = np.zeros(len(labels_sample), np.float32)
+    voters = np.flatnonzero(labels_sample != UNLABELED)
+    if len(voters) == 0:
+        return out
+    xyz = np.asarray(sample_xyz, np.float64)
+    tree = cKDTree(xyz[voters])
+    k = min(int(k), len(voters) - 1) if len(voters) > 1 else 1
+    bound = np.inf if max_distance is None else float(max_distance)
+    votes = labels_sample[voters].astype(np.int64)
+    position = np.full(len(labels_sample), -1, np.int64)
+    position[voters] = np.arange(len(voters))
+    for part in chunked(len(xyz), _CHUNK // 8, progress, cancel, "weighing the votes"):
+        dist, idx = tree.query(xyz[part], k + 1, distance_upper_bound=bound, workers=-1)
+        dist, idx = _as_voters(dist.reshape(-1, k + 1), idx.reshape(-1, k + 1), position[part])
+        out[part] = _split(dist, idx, votes, weights)
+    return out
+
+
+def _as_voters(dist: np.ndarray, idx: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, k + 1) neighbours -> the voters: a labeled point itself at its nearest other
+    voter's distance plus its k others; an unlabeled point's k nearest."""
+    dist, idx = dist.copy(), idx.copy()
+    rows = np.arange(len(own))
+    is_self = idx == own[:, None]
+    labeled = own >= 0
+    found = is_self.any(axis=1) & labeled
+    first_self = np.argmax(is_self, axis=1)
+    others = np.where(is_self, np.inf, dist)
+    nearest = others.min(axis=1)
+    dist[rows[found], first_self[found]] = np.where(
+        np.isfinite(nearest[found]), nearest[found], 1.0
+    )
+    drop_last = ~found  # an unlabeled point (or a self displaced by duplicates) has k + 1 others
+    idx[drop_last, -1] = np.iinfo(idx.dtype).max
+    dist[drop_last, -1] = np.inf
+    return dist, idx
+
+
+def _split(dist: np.ndarray, idx: np.ndarray, votes: np.ndarray, weights: str) -> np.ndarray:
+    """1 - best support / all support of (n, k) neighbours (idx >= len(votes): none)."""
+    valid = (idx < len(votes)) & np.isfinite(dist)
+    labels = votes[np.where(valid, idx, 0)]
+    if weights == "distance":
+        with np.errstate(divide="ignore"):
+            w = np.where(valid, 1.0 / dist, 0.0)
+        exact = (dist == 0) & valid
+        hit = exact.any(axis=1)
+        w[hit] = exact[hit]  # a sample point at distance 0 wins outright, as in the vote
+    else:
+        w = valid.astype(np.float64)
+    support = np.zeros_like(w)
+    for j in range(labels.shape[1]):
+        support += (labels == labels[:, j : j + 1]) * w[:, j : j + 1]
+    total = w.sum(axis=1)
+    best = np.where(valid, support, 0.0).max(axis=1)
+    return np.where(total > 0, 1.0 - best / np.maximum(total, 1e-300), 0.0).astype(np.float32)
+
+
+def auto_disagreement(
+    sample_xyz: np.ndarray,
+    labels_sample: np.ndarray,
+    voxel_size: float | None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> np.ndarray:
+    """Auto's own doubt per sample point: 0 in pure voxels (auto keeps their label), the
+    split of its 5-nearest distance-weighted vote in mixed ones (without a voxel size,
+    everywhere). (M,) float32 as `vote_disagreement`."""
+    from core.transfer_auto_refine import mixed_samples
+
+    split = vote_disagreement(sample_xyz, labels_sample, progress=progress, cancel=cancel)
+    if voxel_size is None or not voxel_size > 0:
+        return split
+    labels_sample = np.asarray(labels_sample)
+    codes = np.where(labels_sample == UNLABELED, -1, labels_sample.astype(np.int64))
+    mixed = mixed_samples(np.asarray(sample_xyz, np.float64), codes, float(voxel_size))
+    return np.where(mixed, split, 0.0).astype(np.float32)
 
 
 def mean_per_sample(values: np.ndarray, index_map: np.ndarray, n_sample: int) -> np.ndarray:
