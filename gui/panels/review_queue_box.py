@@ -1,8 +1,10 @@
 """The review queue of the Label panel: where the carried-back labels are most unsure.
 
 For each sample point, how mixed its full-cloud members' labels are (core.labeling
-.uncertainty); places are visited most unsure first (N / Shift+N): the camera jumps there
-and the view shows only the full-resolution points of the place, ready to be fixed.
+.uncertainty), or how split the last KNN / auto carry-back's vote was there, whichever is
+larger (gui/uncertainty_view.py); places are visited most unsure first (N / Shift+N): the
+camera jumps there and the view shows only the full-resolution points of the place, ready
+to be fixed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
 
-from core.labeling.uncertainty import ReviewQueue, member_mixing, review_queue
+from core.labeling.uncertainty import ReviewQueue, review_queue
+from gui import uncertainty_view
 from gui.session import Session
 from gui.workers import run_job
 
@@ -55,6 +58,7 @@ class ReviewQueueBox(QGroupBox):
             key.activated.connect(lambda s=step: self.step(s))
         session.labeling.mode_changed.connect(self._on_mode)
         session.full_labels_changed.connect(self._stale)
+        session.full_labels_changed.connect(self._weigh_the_vote)
         self._on_mode(False)
         self._refresh()
 
@@ -66,16 +70,33 @@ class ReviewQueueBox(QGroupBox):
         self.queue, self.position = None, -1
         self._refresh()
 
+    def _weigh_the_vote(self) -> None:
+        """After a KNN / auto carry-back: its vote's doubt, in a worker (a neighbour search)."""
+        work = uncertainty_view.doubt_work(self.session.state)
+        if work is None:
+            return
+        key, fn = work
+
+        def done(doubt: np.ndarray) -> None:
+            uncertainty_view.remember(key, doubt)
+            display = self.session.state.display
+            if display.color_by == "uncertainty":
+                self.session.set_display(replace(display))  # recolour with it
+
+        run_job(self.session, "Weighing the carry-back's votes", fn, done, quiet=True, owner=self)
+
     def find_places(self) -> None:
         state = self.session.state
-        if state.sample is None or state.index_map is None or state.labels_full is None:
+        if not uncertainty_view.can_show(state):
             self.where.setText("Carry the labels back first (Labels panel), then look here.")
             return
-        sample, index_map, labels = state.sample, state.index_map, state.labels_full.copy()
+        assert state.sample is not None and state.labels_full is not None
+        sample = state.sample
+        snapshot = replace(state, labels_full=state.labels_full.copy())
         size = self.place_size.value()
 
         def work(progress, cancel) -> ReviewQueue:
-            unsure = member_mixing(index_map, labels, len(sample), progress=progress, cancel=cancel)
+            unsure = uncertainty_view.sample_unsure(snapshot, progress, cancel)
             return review_queue(sample.xyz, unsure, size=size)
 
         run_job(self.session, "Finding unsure places", work, self._found, owner=self)

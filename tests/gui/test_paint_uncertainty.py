@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 
-from core.labeling.uncertainty import member_mixing
+from core.labeling.uncertainty import member_mixing, review_queue, vote_disagreement
 from core.transfer import transfer_labels_knn
-from gui import coloring
+from gui import coloring, uncertainty_view
+from gui.session import TransferSettings
 from tests.gui.conftest import load_review_scene, voxel_nearest_scene, wait_for_preview
 
 VOXEL = 0.1
@@ -69,3 +70,43 @@ def test_colour_by_uncertainty_with_its_colour_bar(
     bars = _bars(main_window)
     assert len(bars) == 1 and bars[0].GetTitle() == "height"
     assert bars[0].GetLabelFormat().endswith(" m")
+
+
+def test_uncertainty_and_review_queue_follow_the_knn_vote(
+    qtbot, main_window, tmp_path, monkeypatch, scene
+):
+    """After a KNN carry-back, a place whose vote was split is unsure even where all its
+    members got one label: the colours and the review queue use the larger of the two."""
+    cloud, down, _ = scene
+    session = load_review_scene(main_window, tmp_path, monkeypatch, scene, VOXEL)
+    wait_for_preview(qtbot, main_window)
+    session.set_transfer_settings(TransferSettings(method="knn", k=5, weights="uniform"))
+    session.set_display(replace(session.state.display, color_by="uncertainty"))
+    session.set_sample_labels(down.sample.labels.copy())
+    carried = transfer_labels_knn(down.sample.xyz, down.sample.labels, cloud.xyz, k=5)
+    session.set_full_labels(carried.copy())
+    qtbot.waitUntil(
+        lambda: uncertainty_view.method_doubt(session.state) is not None, timeout=20_000
+    )
+    vote = vote_disagreement(down.sample.xyz, down.sample.labels, k=5, weights="uniform")
+    mixing = member_mixing(down.index_map, carried, len(down.sample))
+    np.testing.assert_array_equal(uncertainty_view.method_doubt(session.state), vote)
+    unsure = np.maximum(mixing, vote)
+    assert (vote > mixing).sum() > 10, "split votes where every member got one label"
+    colours = np.asarray(main_window.viewport.full_layer.mesh.point_data["rgb"])
+    qtbot.waitUntil(
+        lambda: np.array_equal(
+            np.asarray(main_window.viewport.full_layer.mesh.point_data["rgb"]),
+            coloring.uncertainty_colors(unsure[down.index_map]),
+        ),
+        timeout=10_000,
+    )
+    assert not np.array_equal(colours, coloring.uncertainty_colors(mixing[down.index_map]))
+    box = main_window.panels["Label"].review
+    box.find_places()
+    qtbot.waitUntil(lambda: box.queue is not None, timeout=20_000)
+    want = review_queue(down.sample.xyz, unsure, size=box.place_size.value())
+    np.testing.assert_allclose(box.queue.scores, want.scores)
+    # Painting the sample afterwards: that vote no longer describes the labels.
+    session.state.labels_sample[:10] = 0
+    assert uncertainty_view.method_doubt(session.state) is None
