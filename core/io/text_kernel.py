@@ -12,14 +12,14 @@ round-trip floats) the mantissa is rounded first, so the value may be 1 ulp off
 (2.2e-16 relative). Longer numbers keep 18 digits.
 """
 
-# mypy: disable-error-code="assignment"
-# (numpy scalar arithmetic in compiled loops: numba types these, not mypy)
+# mypy: disable-error-code="assignment, call-arg"
+# (numpy scalar arithmetic and intrinsics in compiled loops: numba types these, not mypy)
 from __future__ import annotations
 
 import numba
 import numpy as np
 
-from core.io.text_fast import READ_AHEAD, fast_lines, fast_xyzrgb
+from core.io.text_fast import READ_AHEAD, byte_at, fast_lines, fast_xyzrgb
 
 __all__ = ["READ_AHEAD", "bounds", "count_lines", "last_line_end", "line_end", "parse_piece"]
 
@@ -99,7 +99,7 @@ def _skip_separator(buf, i, comma):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)
 def _parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, rgb_scale, pow10):
-    """Parse the lines of ``buf[lo:hi]`` into rows from `row`; (rows, error pos, code).
+    """Parse the lines of ``byte_at(buf, lo:hi)`` into rows from `row`; (rows, error pos, code).
 
     Everything is in one loop on purpose: numba does not inline a helper returning a
     tuple well, and that alone made parsing three times slower.
@@ -109,42 +109,42 @@ def _parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, rgb_sc
     i = lo
     while i < hi:
         line_start = i
-        while buf[i] == _SPACE or buf[i] == _TAB or buf[i] == _CR:
+        while byte_at(buf, i) == _SPACE or byte_at(buf, i) == _TAB or byte_at(buf, i) == _CR:
             i += 1
-        if buf[i] == _NEWLINE:  # a blank line
+        if byte_at(buf, i) == _NEWLINE:  # a blank line
             i += 1
             continue
         for j in range(ncols):
             if j > 0:
-                if comma and buf[i] == _COMMA:
+                if comma and byte_at(buf, i) == _COMMA:
                     i += 1  # the usual case, without a call
-                    while buf[i] == _SPACE or buf[i] == _TAB:
+                    while byte_at(buf, i) == _SPACE or byte_at(buf, i) == _TAB:
                         i += 1
                 else:
                     i = _skip_separator(buf, i, comma)
                     if i < 0:
                         return row - first_row, line_start, TOO_FEW
-            c = buf[i]
+            c = byte_at(buf, i)
             negative = c == 45
             if negative or c == 43:
                 i += 1
             digits_start = i
             mantissa = 0
-            c = buf[i]
+            c = byte_at(buf, i)
             while 48 <= c <= 57:
                 mantissa = mantissa * 10 + (np.int64(c) - 48)
                 i += 1
-                c = buf[i]
+                c = byte_at(buf, i)
             n_digits = i - digits_start
             scale = 0
             if c == 46:
                 i += 1
                 fraction_start = i
-                c = buf[i]
+                c = byte_at(buf, i)
                 while 48 <= c <= 57:
                     mantissa = mantissa * 10 + (np.int64(c) - 48)
                     i += 1
-                    c = buf[i]
+                    c = byte_at(buf, i)
                 scale = fraction_start - i
                 n_digits -= scale
             if n_digits == 0:
@@ -152,19 +152,19 @@ def _parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, rgb_sc
             exponent = 0
             if c == 101 or c == 69:
                 i += 1
-                exp_negative = buf[i] == 45
-                if exp_negative or buf[i] == 43:
+                exp_negative = byte_at(buf, i) == 45
+                if exp_negative or byte_at(buf, i) == 43:
                     i += 1
                 exp_start = i
-                while 48 <= buf[i] <= 57:
-                    exponent = min(exponent * 10 + np.int64(buf[i]) - 48, 100000)
+                while 48 <= byte_at(buf, i) <= 57:
+                    exponent = min(exponent * 10 + np.int64(byte_at(buf, i)) - 48, 100000)
                     i += 1
                 if i == exp_start:
                     return row - first_row, line_start, BAD_NUMBER
                 if exp_negative:
                     exponent = -exponent
                 scale += exponent
-                c = buf[i]
+                c = byte_at(buf, i)
             if not (c == _COMMA or c == _SPACE or c == _TAB or c == _NEWLINE or c == _CR):  # noqa: SIM109
                 return row - first_row, line_start, BAD_NUMBER
             target = dest[j]
@@ -189,10 +189,10 @@ def _parse_piece(buf, lo, hi, row, comma, dest, xyz, rgb, other, rgb_max, rgb_sc
                 rgb[row, target - 3] = np.uint8(value * rgb_scale + 0.5)
             else:
                 other[row, target - 6] = value
-        while buf[i] == _SPACE or buf[i] == _TAB or buf[i] == _CR:
+        while byte_at(buf, i) == _SPACE or byte_at(buf, i) == _TAB or byte_at(buf, i) == _CR:
             i += 1
-        if buf[i] != _NEWLINE:
-            c = buf[i]
+        if byte_at(buf, i) != _NEWLINE:
+            c = byte_at(buf, i)
             code = TOO_MANY if (c == _COMMA or (48 <= c <= 57) or c == 45) else BAD_NUMBER
             return row - first_row, line_start, code
         i += 1
