@@ -236,4 +236,5 @@ def test_fields_go_along_into_an_exported_ply(data_dir, tmp_path):
     for name, values in cloud.point_fields.items():
         assert back.point_fields[name].dtype == values.dtype, name  # int8 stays char...
         assert np.array_equal(back.point_fields[name], values), name
-    assert back.labels is not None and np.array_equal(back.labels, cloud.labels)
+    assert cloud.labels is not None and back.labels is not None
+    assert np.array_equal(back.labels, cloud.labels)
