@@ -204,12 +204,14 @@ class DownsamplePanel(QWidget):
         with QSignalBlocker(self.voxel_slider), QSignalBlocker(self.target):
             self.voxel_slider.setValue(cm_to_slider(cm, *self.range_cm))
             self.target.setValue(settings.target)
-        voxel = settings.method in VOXEL_METHODS
+        # Until the new scan's spacing is measured, the sizes shown are the last scan's.
+        measured = self.scale is not None or self.session.state.cloud is None
+        voxel = settings.method in VOXEL_METHODS and measured
         by_count = scale_rules.chooses_by_count(settings, self.by())
         for widget in (self.voxel_slider, self.voxel_cm):
             widget.setEnabled(voxel and not by_count)
         self.voxel_by.setEnabled(voxel)
-        self.target.setEnabled(not voxel or by_count)
+        self.target.setEnabled(measured and (settings.method not in VOXEL_METHODS or by_count))
 
     def _settings_changed(self) -> None:
         if getattr(self, "_opening", False):
@@ -228,6 +230,7 @@ class DownsamplePanel(QWidget):
             label.setText("-")
         self.scale, self._searched = None, None
         cloud = self.session.state.cloud
+        self.refresh()
         if cloud is None:
             return
         self.time_label.setText("measuring the point spacing...")

@@ -68,3 +68,29 @@ def test_settings_are_remembered_per_scan(qtbot, main_window, data_dir, monkeypa
     open_with_ctrl_o(qtbot, main_window, monkeypatch, data_dir / "brighton_small.xyz")
     assert main_window.session.state.downsample.voxel_size == pytest.approx(0.5)
     assert panel.voxel_cm.value() == pytest.approx(50.0)
+
+
+def test_sizes_wait_for_the_new_scans_spacing(qtbot, main_window, data_dir, monkeypatch):
+    """While a new scan's spacing is measured the last scan's sizes are greyed, not offered."""
+    import threading
+
+    import gui.panels.downsample_panel as panel_module
+    from core.io import read_cloud
+
+    measured = threading.Event()
+
+    def slow_scale(xyz, progress=None, cancel=None):
+        measured.wait(30)
+        return scan_scale(xyz, progress=progress, cancel=cancel)
+
+    open_with_ctrl_o(qtbot, main_window, monkeypatch, data_dir / "brighton_small.laz")
+    panel = main_window.panels["Downsample"]
+    qtbot.waitUntil(lambda: panel.voxel_cm.isEnabled(), timeout=30_000)
+    monkeypatch.setattr(panel_module, "scan_scale", slow_scale)
+    main_window.session.set_cloud(read_cloud(data_dir / "autzen_trim.las"), None)
+    assert not panel.voxel_cm.isEnabled() and not panel.voxel_slider.isEnabled()
+    assert panel.time_label.text() == "measuring the point spacing..."
+    measured.set()
+    qtbot.waitUntil(lambda: panel.voxel_cm.isEnabled(), timeout=30_000)
+    autzen = scan_scale(main_window.session.state.cloud.xyz)
+    assert main_window.session.state.downsample.voxel_size == pytest.approx(autzen.default_voxel())
