@@ -94,7 +94,7 @@ def _stages(window: Any, cloud: Any, voxel_size: float) -> dict[str, float]:
     from core.downsample import downsample
     from core.voxel import grid_dims
     from core.voxel_preview import _CHUNKS, _DIRECT_CELLS, _kept, voxel_preview
-    from core.voxel_preview_kernels import chunk_starts, voxel_chunks
+    from core.voxel_preview_kernels import chunk_starts, new_outputs, voxel_chunks
 
     prepared = window.panels["Downsample"].preview.prepared[2]
     viewport = window.viewport
@@ -104,9 +104,10 @@ def _stages(window: Any, cloud: Any, voxel_size: float) -> dict[str, float]:
     none = np.zeros(0, np.float32)
     t0 = time.perf_counter()
     starts = chunk_starts(xyz, lo, voxel_size, _CHUNKS)
-    m, means, colours, *_ = voxel_chunks(
-        xyz, prepared.order, prepared.rgb, none, lo, voxel_size, dims[2], cross, starts, False, 2
-    )
+    outputs = new_outputs(len(xyz), _CHUNKS, True, False, False)
+    args = (lo, voxel_size, dims[2], cross, starts, 2, outputs, 0, _CHUNKS)
+    voxel_chunks(xyz, prepared.order, prepared.rgb, none, *args)
+    m, means, colours = outputs[:3]
     t1 = time.perf_counter()
     _kept(means, starts, m), _kept(colours, starts, m)
     t2 = time.perf_counter()

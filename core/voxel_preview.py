@@ -30,10 +30,18 @@ from core.cloud import PointCloud
 from core.errors import InputError
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 from core.voxel import corners, grid_dims
-from core.voxel_preview_kernels import chunk_starts, index_map, sort_by_x, voxel_chunks
+from core.voxel_preview_kernels import (
+    chunk_starts,
+    index_map,
+    new_outputs,
+    sort_by_x,
+    voxel_chunks,
+)
 
-#: Chunks of slabs per call, dealt round-robin to the workers so they share the work evenly.
+#: Chunks of slabs, dealt round-robin to the workers so they share the work evenly, a
+#: few per compiled call: a newer slider step stops a stale preview within a quarter of it.
 _CHUNKS = 16
+_CHUNKS_PER_CALL = 4
 #: Slabs whose (iy, iz) cross-section has at most this many cells are grouped through a
 #: table indexed by cell (8 bytes a cell per thread); larger ones through a hash table.
 _DIRECT_CELLS = 1 << 20
@@ -145,19 +153,14 @@ def voxel_preview(
     cross = dims[1] * dims[2] if dims[1] * dims[2] <= _DIRECT_CELLS else 0
     rgb = prepared.rgb if prepared.rgb is not None else np.zeros((0, 3), np.uint8)
     inten = prepared.intensity if prepared.intensity is not None else np.zeros(0, np.float32)
-    m, means, colours, intensity, met, rank, pick = voxel_chunks(
-        xyz,
-        prepared.order,
-        rgb,
-        inten,
-        prepared.lo,
-        vs,
-        dims[2],
-        cross,
-        starts,
-        nearest,
-        numba.get_num_threads(),
-    )
+    outputs = new_outputs(len(xyz), _CHUNKS, len(rgb) > 0, len(inten) > 0, nearest)
+    workers = numba.get_num_threads()
+    for first in range(0, _CHUNKS, _CHUNKS_PER_CALL):  # cancel is checked between calls
+        check_cancel(cancel)
+        last = min(first + _CHUNKS_PER_CALL, _CHUNKS)
+        args = (prepared.lo, vs, dims[2], cross, starts, workers, outputs, first, last)
+        voxel_chunks(xyz, prepared.order, rgb, inten, *args)
+    m, means, colours, intensity, met, rank, pick = outputs
     check_cancel(cancel)
     offsets = np.zeros(len(m) + 1, np.int64)
     np.cumsum(m, out=offsets[1:])

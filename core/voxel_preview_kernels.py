@@ -127,37 +127,41 @@ def _table_bits(size):  # pragma: no cover - compiled
     return bits
 
 
+def new_outputs(n, n_chunks, with_rgb, with_inten, nearest):
+    """What `voxel_chunks` fills: chunk c's voxels at rows ``starts[c]:starts[c] + m[c]``
+    (a chunk has no more voxels than points), in ascending key order.
+
+    m (n_chunks,) int64; means (N, 3) float64; mean colours (N, 3) uint8; mean intensities
+    (N,) float32; each sorted point's voxel in the order its chunk met them (N,) int32; the
+    rank of each met voxel in its chunk, at row starts[c] + met (N,) int32; and when
+    `nearest` the sorted row (N,) int64 of each voxel's point nearest its mean.
+    """
+    return (
+        np.zeros(n_chunks, np.int64),
+        np.empty((n, 3), np.float64),
+        np.empty((n if with_rgb else 0, 3), np.uint8),
+        np.empty(n if with_inten else 0, np.float32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n if nearest else 0, np.int64),
+    )
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def voxel_chunks(
-    xyz, order, rgb, inten, lo, voxel_size, nz, cross, starts, nearest, workers
+    xyz, order, rgb, inten, lo, voxel_size, nz, cross, starts, workers, outputs, first, last
 ):  # pragma: no cover - compiled
-    """Group each chunk of slabs; chunk c's voxels are rows ``starts[c]:starts[c] + m[c]``
-    of the outputs (a chunk has no more voxels than points), in ascending key order.
+    """Group chunks first:last of slabs into `outputs` (see `new_outputs`).
 
     `cross` is ny * nz when a table of that many cells per worker is small enough to index
-    by (iy, iz) directly, else 0 (an open-addressing table sized to each slab).
-
-    Returns m (n_chunks,) int64, means (N, 3) float64, mean colours (N, 3) uint8, mean
-    intensities (N,) float32, each sorted point's voxel in the order its chunk met them
-    (N,) int32, the rank of each met voxel in its chunk (at row starts[c] + met) (N,)
-    int32, and when `nearest` the sorted row (N,) int64 of each voxel's point nearest its
-    mean (ties: the lowest row of the cloud, as `core.voxel.nearest_to_centres`).
+    by (iy, iz) directly, else 0 (an open-addressing table sized to each slab). Nearest
+    points (when asked for) tie to the lowest row, as `core.voxel.nearest_to_centres`.
     """
-    n, n_chunks = xyz.shape[0], starts.shape[0] - 1
-    m = np.zeros(n_chunks, np.int64)
-    means = np.empty((n, 3), np.float64)
-    colours = np.empty((n if rgb.shape[0] > 0 else 0, 3), np.uint8)
-    intensity = np.empty(n if inten.shape[0] > 0 else 0, np.float32)
-    met = np.empty(n, np.int32)
-    rank = np.empty(n, np.int32)
-    pick = np.empty(n if nearest else 0, np.int64)
-    outputs = (m, means, colours, intensity, met, rank, pick)
     # One iteration per worker, each taking every workers-th chunk, so that each owns
     # one table (numba.get_thread_id would keep the function from being cached).
     for w in numba.prange(workers):
         grid = (lo, voxel_size, 1.0 / voxel_size, nz, cross)
-        _worker(xyz, order, rgb, inten, grid, starts, w, workers, outputs)
-    return outputs
+        _worker(xyz, order, rgb, inten, grid, starts, first + w, last, workers, outputs)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -174,7 +178,7 @@ def _scratch(size):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _worker(xyz, order, rgb, inten, grid, starts, w, workers, outputs):  # pragma: no cover
+def _worker(xyz, order, rgb, inten, grid, starts, w, last, workers, outputs):  # pragma: no cover
     lo, voxel_size, inverse, nz, cross = grid
     m = outputs[0]
     # Per (iy, iz) cell (direct) or slot (hash): the slab's first row (a stamp) << 32 | the
@@ -183,7 +187,7 @@ def _worker(xyz, order, rgb, inten, grid, starts, w, workers, outputs):  # pragm
     bitmap = np.zeros((cross + 63) // 64, np.uint64)
     keys = np.empty(1, np.int64)  # the hash table's keys, when not direct
     work = _scratch(16)
-    for c in range(w, starts.shape[0] - 1, workers):
+    for c in range(w, last, workers):
         s, end, out = starts[c], starts[c + 1], starts[c]
         while s < end:
             ix = _cell(xyz[s, 0], lo[0], voxel_size)

@@ -96,3 +96,18 @@ def test_the_windows_fast_route_gives_the_plain_preview(scans, method: str) -> N
     assert fast.rotation == plain.rotation and fast.n_full == plain.n_full == len(cloud)
     np.testing.assert_allclose(fast.sample.xyz, plain.sample.xyz, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(fast.index_map, plain.index_map)
+
+
+def test_a_newer_slider_step_stops_it_after_a_quarter() -> None:
+    from core.errors import Cancelled
+
+    prepared = prepare(make_scene(50_000))
+    asked: list[int] = []
+
+    def cancel() -> bool:  # a newer request arrives after the first quarter of the slabs
+        asked.append(1)
+        return len(asked) > 2
+
+    with pytest.raises(Cancelled):
+        voxel_preview(prepared, "voxel-mean", 0.05, cancel)
+    assert len(asked) == 3  # before the second of the four compiled calls
