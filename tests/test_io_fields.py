@@ -232,9 +232,12 @@ def test_fields_go_along_into_an_exported_ply(data_dir, tmp_path):
     cloud = read_cloud(data_dir / "autzen_trim.las")
     write_cloud(cloud, tmp_path / "out.ply", labels=cloud.labels)
     back = read_ply(tmp_path / "out.ply")
-    assert set(back.point_fields) == set(cloud.point_fields)
-    for name, values in cloud.point_fields.items():
-        assert back.point_fields[name].dtype == values.dtype, name  # int8 stays char...
-        assert np.array_equal(back.point_fields[name], values), name
+    # classification: the labels given (a "classification" property would read as labels).
+    assert set(back.point_fields) == set(cloud.point_fields) - {"classification"}
+    for name, values in back.point_fields.items():
+        assert values.dtype == cloud.point_fields[name].dtype, name  # int8 stays char...
+        assert np.array_equal(values, cloud.point_fields[name]), name
     assert cloud.labels is not None and back.labels is not None
     assert np.array_equal(back.labels, cloud.labels)
+    write_cloud(cloud, tmp_path / "plain.ply")  # no labels asked: none come back
+    assert read_ply(tmp_path / "plain.ply").labels is None

@@ -309,7 +309,8 @@ def write_ply(
     """Write binary little-endian PLY: double x,y,z (offset added back), uchar
     red/green/blue, float intensity and a uchar/ushort `label` property when present,
     then one uchar property per `extra` entry ((N,) uint8, e.g. ``label_origin``), then
-    the cloud's point fields in their own type (64-bit integers as double)."""
+    the cloud's point fields in their own type (64-bit integers as double) except a
+    classification, which `labels` gives."""
     extra = extra or {}
     fields: list[tuple[str, str, str]] = [("x", "<f8", "double"), ("y", "<f8", "double")]
     fields.append(("z", "<f8", "double"))
@@ -321,7 +322,8 @@ def write_ply(
         wide = len(labels) and int(np.max(labels)) > 255
         fields.append(("label", "<u2", "ushort") if wide else ("label", "u1", "uchar"))
     fields += [(name, "u1", "uchar") for name in extra]
-    taken = {name for name, _, _ in fields}
+    # A "classification" property would read back as labels: classes come from `labels`.
+    taken = {name for name, _, _ in fields} | set(_LABEL)
     more = {k: v for k, v in cloud.point_fields.items() if k not in taken and v.dtype.kind in "iuf"}
     fields += [(name, *_ply_type(values.dtype)) for name, values in more.items()]
     dtype = np.dtype([(name, code) for name, code, _ in fields])
