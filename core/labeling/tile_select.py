@@ -126,22 +126,23 @@ def classify_tiles(kind, items, row_start, row_items, box, tiles_x, tiles_y, wid
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _select_covered(
     tiles, kinds, tile_start, order, visible, use_visible,
-    xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol, mask,
+    xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol, slots, out,
 ):  # fmt: skip  # pragma: no cover - compiled
+    # Tile k's points go to out[slots[k]:slots[k + 1]]: the chosen index, else -1.
     for k in numba.prange(tiles.shape[0]):
         t = tiles[k]
-        if kinds[k] == INSIDE:
-            for j in range(tile_start[t], tile_start[t + 1]):
-                i = order[j]
-                if table[labels[i]] and (not use_visible or visible[i]):
-                    mask[i] = True
-        else:
-            for j in range(tile_start[t], tile_start[t + 1]):
-                i = order[j]
-                if chosen(
+        at = slots[k]
+        whole = kinds[k] == INSIDE
+        for j in range(tile_start[t], tile_start[t + 1]):
+            i = order[j]
+            if whole:
+                hit = table[labels[i]] and (not use_visible or visible[i])
+            else:
+                hit = chosen(
                     i, xyz, labels, table, p, kind, items, row_start, row_items, box, buffer, tol
-                ):
-                    mask[i] = True
+                )
+            out[at] = i if hit else -1
+            at += 1
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -196,11 +197,13 @@ def select_in_index(
             c.row_start, c.row_items, c.box, buffer, float(tolerance))  # fmt: skip
     points = int(np.sum(index.tile_start[tiles + 1] - index.tile_start[tiles]))
     if points < len(xyz) // IN_ORDER_SHARE:
-        # A mask over all points rather than a sort of the hits: the indices come out
-        # sorted for the edit log at the cost of one pass over N bytes.
-        mask = np.zeros(len(xyz), np.bool_)
-        _select_covered(tiles, kinds, index.tile_start, index.order, *args, mask)
-        return np.flatnonzero(mask).astype(np.int32)
+        # Few points: visit their tiles and sort the hits (the edit log wants them sorted),
+        # work in the stroke's size where a mask would cost a pass over all N points.
+        sizes = index.tile_start[tiles + 1] - index.tile_start[tiles]
+        slots = np.concatenate([[0], np.cumsum(sizes)])
+        out = np.empty(points, np.int32)
+        _select_covered(tiles, kinds, index.tile_start, index.order, *args, slots, out)
+        return np.sort(out[out >= 0])
     tile_kind = np.zeros(len(index.tile_start) - 1, np.int8)
     tile_kind[tiles] = kinds
     hits = np.empty(len(xyz), np.int32)  # pages only touched where hits land
