@@ -9,7 +9,7 @@ from core.cloud import UNLABELED
 from core.labeling.screen_index import TILE, build_screen_index
 from core.labeling.select import Modifiers, class_table, select_points
 from core.labeling.select_kernel import inside_shape
-from core.labeling.shapes import Circles, HalfPlane, Polygon, compile_shape, rectangle
+from core.labeling.shapes import Circles, HalfPlane, Polygon, Shape, compile_shape, rectangle
 from core.labeling.tile_select import BORDER, INSIDE, OUTSIDE, classify_tiles
 from core.scene import FURNITURE, WALL, make_scene
 from tests.labeling_reference import views_of
@@ -18,6 +18,7 @@ from tests.labeling_reference import views_of
 @pytest.fixture(scope="module")
 def scene():
     cloud = make_scene(250_000, seed=11)
+    assert cloud.labels is not None
     labels = cloud.labels.copy()
     labels[::7] = UNLABELED
     return cloud.xyz, labels
@@ -76,7 +77,7 @@ def test_whole_tiles_are_inside_or_outside_as_every_point_in_them() -> None:
     checked on a grid of positions over each tile's own pixels (up to its far edge)."""
     w, h = 320, 240
     t = np.linspace(0, 2 * np.pi, 60, endpoint=False)
-    shapes = [
+    shapes: list[Shape] = [
         Polygon(np.column_stack([160 + 120 * np.cos(t), 120 + 90 * np.sin(2 * t)])),
         rectangle(32, 16, 96, 80),  # tile-aligned: its inner tiles are wholly inside
         Circles(np.array([[100.0, 100.0], [140.0, 110.0]]), 40.0),

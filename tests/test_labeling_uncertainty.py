@@ -43,6 +43,7 @@ def test_unsure_places_are_at_class_boundaries() -> None:
     # The worst point of the first place is mixed, and the place's full points are nearby.
     assert mixing[queue.worst[0]] >= mixing[mixing >= 0.1].mean()
     near = points_near(full.xyz, queue.centres[0], queue.size)
+    assert full.labels is not None
     assert len(np.unique(full.labels[near])) >= 2, "a review place should hold a boundary"
 
 
@@ -83,6 +84,7 @@ def _brute_split(xyz, labels, voters, m, k: int = 5) -> float:
 def test_vote_split_matches_a_brute_force_vote_on_the_scene() -> None:
     full = make_scene(200_000, seed=3)
     down = downsample(full, "voxel-nearest", voxel_size=0.1)
+    assert down.sample.labels is not None
     labels = down.sample.labels.copy()
     labels[::9] = UNLABELED
     xyz = down.sample.xyz
@@ -97,6 +99,7 @@ def test_auto_doubts_only_mixed_voxels() -> None:
     full = make_scene(200_000, seed=5)
     down = downsample(full, "voxel-nearest", voxel_size=0.1)
     labels = down.sample.labels
+    assert labels is not None
     auto = auto_disagreement(down.sample.xyz, labels, 0.1)
     knn = vote_disagreement(down.sample.xyz, labels)
     codes = labels.astype(np.int64)
