@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from functools import partial
 from pathlib import Path
 
 import numba
@@ -98,10 +99,10 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
         path = scene_text(int(n_points))
         # Best of three runs each: the first touch of fresh memory on this VM costs up to
         # 1 s per GB, and whichever step ran first in the process would pay it alone.
-        notebook = measure(lambda p=path: np.loadtxt(p, delimiter=","), repeat=3)
+        notebook = measure(partial(np.loadtxt, path, delimiter=","), repeat=3)
         assert notebook.result.shape == (n_points, 6)
         del notebook.result
-        ours = measure(lambda p=path: read_cloud(p), repeat=3)
+        ours = measure(partial(read_cloud, path), repeat=3)
         assert len(ours.result) == n_points
         del ours.result
         rows.append(

@@ -310,7 +310,8 @@ def test_a_line_longer_than_a_window_is_refused(tmp_path: Path, monkeypatch) -> 
 def test_decimals_that_change_length_between_lines(tmp_path: Path) -> None:
     """The parser guesses each coordinate's decimals from the line before: any change reads."""
     texts = ["1.2345", "1.23", "1.2345678", "12.345", "0.1", "1.23456789012", "1.2", "1.2345"]
-    lines = [f"{a},{b},-{c},1,2,3" for a, b, c in zip(texts, texts[1:] + texts[:1], texts[::-1])]
+    triples = zip(texts, texts[1:] + texts[:1], texts[::-1], strict=True)
+    lines = [f"{a},{b},-{c},1,2,3" for a, b, c in triples]
     path = _write(tmp_path / "c.xyz", "\n".join(lines * 50) + "\n")
     values = [[float(v) for v in line.split(",")] for line in lines * 50]
     np.testing.assert_array_equal(read_cloud(path).xyz, np.array(values)[:, :3])
