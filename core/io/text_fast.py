@@ -40,9 +40,21 @@ _FIRST_BYTES = np.array([(1 << (8 * (d + 1))) - 1 for d in range(8)], np.uint64)
 _POW10_INT = np.array([10**k for k in range(19)], np.int64)
 
 
+def _contiguous_bytes(array_type) -> bool:
+    """The intrinsics address bytes from the data pointer: 1-D contiguous uint8 only."""
+    return (
+        isinstance(array_type, types.Array)
+        and array_type.ndim == 1
+        and array_type.layout == "C"
+        and array_type.dtype == types.uint8
+    )
+
+
 @intrinsic
 def _load8(typingctx, array, index):  # pragma: no cover - compiled
     """The 8 bytes ``array[index:index + 8]`` as one little-endian uint64 (unaligned load)."""
+    if not _contiguous_bytes(array):
+        return None
 
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
@@ -56,6 +68,8 @@ def _load8(typingctx, array, index):  # pragma: no cover - compiled
 @intrinsic
 def byte_at(typingctx, array, index):  # pragma: no cover - compiled
     """``array[index]`` with no negative-index wrap (numba adds one to every signed index)."""
+    if not _contiguous_bytes(array):
+        return None
 
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
