@@ -119,7 +119,8 @@ class VoxelPreview:
 def prepare(
     cloud: PointCloud, progress: ProgressFn | None = None, cancel: CancelFn | None = None
 ) -> PreparedCloud:
-    """Sort `cloud`'s points along x (about 1 s at 20M points), once per cloud and rotation."""
+    """Sort `cloud`'s points along x, once per cloud and rotation (0.9-2.6 s at 5M points on
+    the busy 2-core machine)."""
     if len(cloud) == 0:
         raise InputError("the cloud has no points; load a cloud with points first.")
     report(progress, 0.0, "preparing the preview: sorting the points")
