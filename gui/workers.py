@@ -106,7 +106,16 @@ class Job(QObject):
         now = time.monotonic()
         if now - self._last_progress >= _PROGRESS_INTERVAL_S or fraction >= 1.0:
             self._last_progress = now
-            self._crossing.emit("progress", (float(fraction), message))
+            # The window (the Job's owner) may be gone while this runs: emitting would raise
+            # "Signal source has been deleted" here. Nobody is left to tell: stop the work.
+            if not shiboken6.isValid(self):
+                raise Cancelled("the job's window was closed")
+            try:
+                self._crossing.emit("progress", (float(fraction), message))
+            except RuntimeError:
+                if shiboken6.isValid(self):
+                    raise
+                raise Cancelled("the job's window was closed") from None
 
     def _run(self) -> None:
         kind, payload = "done", None

@@ -80,3 +80,35 @@ def test_closing_with_work_running_asks_first(qtbot, main_window, capfd):
     err = capfd.readouterr().err
     assert "Signal source has been deleted" not in err
     assert "cannot schedule new futures" not in err
+
+
+def test_a_job_deleted_under_its_worker_stops_quietly_at_its_next_progress(qtbot, capfd):
+    """Progress from a job whose QObject Qt deleted (the window's end, the interpreter's
+    exit) stops the work, with no "Signal source has been deleted" trace on stderr."""
+    import threading
+
+    import shiboken6
+
+    from gui.session import Session
+
+    started, stopped = threading.Event(), []
+
+    def work(progress, cancel):
+        started.set()
+        try:
+            for i in range(100_000):
+                progress(i / 100_000, "working")
+                time.sleep(0.001)
+        except Cancelled:
+            stopped.append(True)
+            raise
+        return "finished"
+
+    results: list[object] = []
+    job = run_job(Session(), "A long export", work, results.append, quiet=True)
+    assert started.wait(5)
+    shiboken6.delete(job)  # what Qt does to it at the end
+    qtbot.waitUntil(lambda: bool(stopped), timeout=10_000)
+    assert not results
+    err = capfd.readouterr().err
+    assert "Signal source has been deleted" not in err and "Traceback" not in err
