@@ -24,7 +24,8 @@ class FilePanel(QWidget):
         self.bounds_label = QLabel("-")
         self.fields_label = QLabel("-")
         self.offset_label = QLabel("-")
-        for label in (self.name_label, self.bounds_label, self.offset_label):
+        # Wrapped, or a long list of LAS fields widens the panel past its dock (it scrolled).
+        for label in (self.name_label, self.bounds_label, self.fields_label, self.offset_label):
             label.setWordWrap(True)
         form = QFormLayout()
         form.addRow("File", self.name_label)
@@ -65,7 +66,12 @@ class FilePanel(QWidget):
         self.bounds_label.setText(
             f"min {_triple(lo + cloud.offset)}\nmax {_triple(hi + cloud.offset)}"
         )
-        self.fields_label.setText(", ".join(cloud.fields()))
+        names = list(cloud.fields())
+        # A LAS file lists a dozen fields: the first ones here, all of them in the tooltip
+        # (and in View > Colour by, where they can be chosen).
+        shown = names if len(names) <= 5 else [*names[:4], f"and {len(names) - 4} more"]
+        self.fields_label.setText(", ".join(shown))
+        self.fields_label.setToolTip(", ".join(names))
         self.offset_label.setText(_triple(cloud.offset))
 
 

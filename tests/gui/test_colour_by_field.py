@@ -227,3 +227,19 @@ def test_which_fields_are_shown_class_by_class(data_dir):
     summary = field_summary("flag", flags)
     assert summary.ids is not None and summary.counts is not None
     assert summary.ids.tolist() == [-5, 10**9] and summary.counts.tolist() == [666, 334]
+
+
+def test_the_file_panel_lists_a_las_files_fields_within_its_dock(qtbot, main_window, data_dir):
+    """A dozen LAS fields must not widen the File panel past its dock (it scrolled sideways)."""
+    from core.io import read_cloud
+
+    cloud = read_cloud(data_dir / "autzen_trim.las")
+    main_window.session.set_cloud(cloud, str(data_dir / "autzen_trim.las"))
+    panel = main_window.panels["File"]
+    names = list(cloud.fields())
+    assert len(names) > 5
+    assert panel.fields_label.text() == ", ".join(names[:4]) + f", and {len(names) - 4} more"
+    assert panel.fields_label.toolTip() == ", ".join(names)
+    area = panel.parentWidget().parentWidget()  # the dock's scroll area
+    qtbot.wait(200)  # the layout settles
+    assert not area.horizontalScrollBar().isVisible()
