@@ -61,12 +61,14 @@ class ViewPreparer(QObject):
         self.prepare_graph()
 
     def stop(self) -> None:
-        """Label mode off: nothing more is built; queued strokes are dropped."""
+        """Label mode off: nothing more is built, queued strokes are dropped and the
+        indexes let go (~180 MB for 20M points)."""
         self._timer.stop()
         for _, job in self._building.values():
             job.cancel()
         self._building.clear()
         self._waiting.clear()
+        self._ready.clear()
         self._set_status("")
 
     def forget(self) -> None:
