@@ -315,3 +315,23 @@ def test_decimals_that_change_length_between_lines(tmp_path: Path) -> None:
     path = _write(tmp_path / "c.xyz", "\n".join(lines * 50) + "\n")
     values = [[float(v) for v in line.split(",")] for line in lines * 50]
     np.testing.assert_array_equal(read_cloud(path).xyz, np.array(values)[:, :3])
+
+
+def test_a_file_that_shrinks_while_it_is_read_is_a_sentence(tmp_path, monkeypatch):
+    """Another program cutting the file mid-read gives an error, never a dead process
+    (a mapped file that shrinks kills the process with SIGBUS: the reader reads)."""
+    import core.io.text as text_module
+
+    path = tmp_path / "growing.xyz"
+    path.write_text("".join(f"{i} {i} {i}\n" for i in range(5000)))
+    monkeypatch.setattr(text_module, "WINDOW", 8192)  # many windows
+    calls = []
+
+    def cut_after_the_first_window(fraction, message=""):
+        calls.append(fraction)
+        if len(calls) == 2:
+            with open(path, "r+b") as other_program:
+                other_program.truncate(10_000)
+
+    with pytest.raises(InputError, match="got shorter while it was read"):
+        text_io.read_text(path, progress=cut_after_the_first_window)
