@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from core.cloud import UNLABELED
 from core.labeling.edit_log import EditLog
 from core.labeling.layers import HAND_SET, LabelLayers, carry_into
 from core.labeling.select import Modifiers
+from gui.undo import UndoStack
 
 if TYPE_CHECKING:
     from gui.session import Session
@@ -52,15 +52,17 @@ class PaintOptions:
         return Modifiers(self.visible_only, self.tolerance, point_size, editable, hidden)
 
 
-class _PaintCommand(QUndoCommand):
-    """One stroke on the undo stack; the edit log already holds (and applied) it."""
+class _PaintCommand:
+    """One stroke on the undo stack (gui/undo.py); the edit log already holds (and applied) it."""
 
     def __init__(self, labeling: Labeling, target: str, text: str):
-        super().__init__(text)
-        self._labeling, self._target, self._done = labeling, target, True
+        self._labeling, self._target, self._text, self._done = labeling, target, text, True
+
+    def text(self) -> str:
+        return self._text
 
     def redo(self) -> None:
-        if self._done:  # QUndoStack.push calls redo: the stroke is already applied
+        if self._done:  # push calls redo: the stroke is already applied
             self._done = False
             return
         self._labeling._step(self._target, undo=False)
@@ -85,7 +87,7 @@ class Labeling(QObject):
         self.preparing_text = ""
         self.logs: dict[str, EditLog] = {}
         self._origin_full: np.ndarray | None = None
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = UndoStack(self)
         session.state.edit_history = EditHistory(self)
         session.cloud_changed.connect(self.forget)
         session.sample_changed.connect(self.forget)

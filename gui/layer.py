@@ -15,6 +15,11 @@ import pyvista as pv
 #: While the user drags (a slider or the camera) only this many points are drawn: VTK on
 #: software OpenGL draws about 5M points a second, so a frame stays under 0.1 s.
 INTERACTIVE_POINTS = 300_000
+#: While a brush paints, fewer: each mouse move is a frame. Under Xvfb's software OpenGL a
+#: brush drag on the 1M sample ran at 11 frames a second with 300k drawn, 19 with 100k,
+#: 21 with 80k and 29 with 60k (bench_labeling --gui, load 1). The colours change in
+#: place for every point; release draws them all.
+PAINTING_POINTS = 60_000
 
 
 class PointLayer:
@@ -43,6 +48,7 @@ class PointLayer:
         self.n_points = 0
         self._visible: np.ndarray | None = None  # positions of the drawn points, or all
         self._interactive = False
+        self.interactive_points = INTERACTIVE_POINTS
 
     def set_points(self, xyz: np.ndarray) -> None:
         """Draw these points (M, 3) float; colours become black until `set_colors`."""
@@ -70,11 +76,17 @@ class PointLayer:
         self._visible = None if mask is None else np.flatnonzero(mask)
         self._apply_verts()
 
-    def set_interactive(self, on: bool) -> None:
-        """Draw the coarse level of detail while the user drags."""
-        if on != self._interactive:
-            self._interactive = on
-            self._apply_verts()
+    def set_interactive(self, on: bool, points: int | None = None) -> None:
+        """Draw the coarse level of detail while the user drags: about `points` (default:
+        as set by an earlier call of this drag, else `INTERACTIVE_POINTS`)."""
+        wanted = points if points is not None else self.interactive_points
+        if not on:
+            wanted = INTERACTIVE_POINTS  # the next drag starts from the default again
+        if on != self._interactive or wanted != self.interactive_points:
+            changed = on != self._interactive or on
+            self._interactive, self.interactive_points = on, wanted
+            if changed:
+                self._apply_verts()
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         """The actor's 4x4 user transform: turns the view without touching the points."""
@@ -88,8 +100,8 @@ class PointLayer:
 
     def _apply_verts(self) -> None:
         shown = np.arange(self.n_points) if self._visible is None else self._visible
-        if self._interactive and len(shown) > INTERACTIVE_POINTS:
-            shown = shown[:: -(-len(shown) // INTERACTIVE_POINTS)]  # ceil division
+        if self._interactive and len(shown) > self.interactive_points:
+            shown = shown[:: -(-len(shown) // self.interactive_points)]  # ceil division
         cells: Any = shown.reshape(-1, 1)
         # deep: VTK must not point into a numpy buffer that Python may free.
         self.mesh.verts = pv.CellArray.from_regular_cells(cells, deep=True)

@@ -20,6 +20,7 @@ from core.labeling.projection import project_points
 from core.labeling.screen_index import ScreenIndex
 from core.labeling.select import paintable_table, select_points
 from core.labeling.shapes import Shape
+from gui.layer import PAINTING_POINTS
 from gui.paint_view import (
     Outline,
     recolor_rows,
@@ -149,6 +150,8 @@ class PaintController(QObject):
         if self._tool.paints_while_dragging:
             # Drawn coarse while the brush drags, as while the camera turns: a frame of every
             # point would hold the brush back (the colours change in place either way).
+            for layer in (self.viewport.full_layer, self.viewport.sample_layer):
+                layer.set_interactive(True, PAINTING_POINTS)  # fewer points than a camera drag
             self.viewport._start_interactive()  # noqa: SLF001 - the viewport's own LOD switch
         shape = self._tool.press(*to_screen(self.viewport, self._target, x, y))
         if shape is not None and self._tool.paints_while_dragging:

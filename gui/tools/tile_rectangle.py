@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut, QUndoCommand
+from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
 
 from core.cloud import PointCloud
 from core.labeling.projection import CHUNK, Camera, project_points
@@ -140,12 +140,14 @@ def _cropped(view: np.ndarray, picked: np.ndarray) -> Cropped:
     return Cropped(tile, len(picked), inside, len(view))
 
 
-class CropCommand(QUndoCommand):
-    """One crop on the undo stack: redo sets the drawn tile, undo the one before."""
+class CropCommand:
+    """One crop on the undo stack (gui/undo.py): redo sets the drawn tile, undo the one before."""
 
     def __init__(self, session: Session, before: Tile | None, after: Tile):
-        super().__init__("crop tile")
         self._session, self._before, self._after = session, before, after
+
+    def text(self) -> str:
+        return "crop tile"
 
     def redo(self) -> None:
         self._set(self._after)
