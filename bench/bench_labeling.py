@@ -274,7 +274,20 @@ def _show_in_window(app: Any, window: Any, n: int, as_sample: bool) -> None:
     window.viewport.camera_preset("iso")
     window.viewport.plotter.render()
     app.processEvents()
-    _wait(app, lambda: window.painting.settled() and window.painting.prep._ready)
+    _wait(app, lambda: _indexed_for_this_pose(window, "sample" if as_sample else "full"))
+
+
+def _indexed_for_this_pose(window: Any, target: str) -> bool:
+    """The view's index is built, for the camera on screen (Label mode began before the
+    preset: an index of the first pose may be ready until the next poll sees the move)."""
+    from gui.paint_view import target_camera
+
+    prep = window.painting.prep
+    ready = prep._ready.get(target)
+    if not window.painting.settled() or ready is None:
+        return False
+    now = target_camera(window.viewport, target).matrix
+    return bool(np.array_equal(ready[1].camera.matrix, now))
 
 
 def _drag_frames(

@@ -86,3 +86,14 @@ def test_write_sweep(tmp_path):
     lines = (tmp_path / "s.csv").read_text().splitlines()
     assert lines[0] == "method,k,weights,accuracy,miou,n_scored,best"
     assert lines[2].endswith(",True")
+
+
+def test_label_counts_equal_numpys_on_a_real_label_file(data_dir):
+    """The legend's counts (a histogram per thread for uint8/uint16 labels) are exact."""
+    from core.labels_io import read_labels
+
+    labels = read_labels(data_dir / "test55.labels", 175_178)
+    for values in (labels.astype(np.uint8), labels.astype(np.uint16) * 300, labels.astype(int)):
+        ids, counts = np.unique(values, return_counts=True)
+        assert label_counts(values) == {int(i): int(n) for i, n in zip(ids, counts, strict=True)}
+    assert label_counts(np.array([], np.uint8)) == {}
