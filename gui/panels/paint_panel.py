@@ -132,11 +132,11 @@ class PaintPanel(QWidget):
         grid = QGridLayout(box)
         stack = self.labeling.undo_stack
         self.undo_button = QPushButton("Undo", box)
-        self.undo_button.setToolTip("Undo the last stroke (Ctrl+Z)")
+        self.undo_button.setToolTip("Undo the last stroke or tile crop (Ctrl+Z)")
         self.undo_button.clicked.connect(stack.undo)
         stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.redo_button = QPushButton("Redo", box)
-        self.redo_button.setToolTip("Redo the stroke undone last (Ctrl+Shift+Z)")
+        self.redo_button.setToolTip("Redo what was undone last (Ctrl+Shift+Z)")
         self.redo_button.clicked.connect(stack.redo)
         stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
