@@ -24,7 +24,8 @@ from core.progress import CancelFn, ProgressFn, check_cancel, report
 COPC_SUFFIX = ".copc.laz"
 
 
-def _open(path: Path) -> CopcReader:
+def open_copc(path: Path) -> CopcReader:
+    """laspy's COPC reader, or one sentence for a missing or non-COPC file."""
     try:
         return CopcReader.open(str(path))
     except FileNotFoundError as exc:
@@ -37,7 +38,7 @@ def _open(path: Path) -> CopcReader:
 
 def peek_copc_count(path: str | Path) -> int:
     """Point count from the header, without reading the points."""
-    with _open(Path(path)) as reader:
+    with open_copc(Path(path)) as reader:
         return int(reader.header.point_count)
 
 
@@ -83,7 +84,7 @@ def read_copc(
         Not a COPC file, corrupt chunks, or malformed bounds.
     """
     path = Path(path)
-    with _open(path) as reader:
+    with open_copc(path) as reader:
         header = reader.header
         query = None if bounds is None else _bounds(bounds, path)
         offset = las_offset(header)

@@ -19,7 +19,7 @@ from laspy.copc import CopcReader, load_octree_for_query
 
 from core.cloud import PointCloud
 from core.errors import Cancelled, InputError
-from core.io.copc import COPC_SUFFIX, cloud_from_records, las_offset
+from core.io.copc import COPC_SUFFIX, cloud_from_records, las_offset, open_copc
 from core.progress import CancelFn, ProgressFn, check_cancel, report
 from core.stream.chunks import CHUNK_POINTS, las_chunks, las_info
 
@@ -124,17 +124,6 @@ def copc_nodes(reader: CopcReader, bounds=None) -> tuple[list, dict[int, int]]:
         reader.source, reader.copc_info, reader.root_page, query_bounds=bounds
     )
     return touched, starts
-
-
-def open_copc(path: Path) -> CopcReader:
-    try:
-        return CopcReader.open(str(path))
-    except FileNotFoundError as exc:
-        raise InputError("the file does not exist; check the path.", path) from exc
-    except Exception as exc:  # laspy raises many types for a file without COPC records
-        raise InputError(
-            f"this is not a readable COPC file ({exc}); open it as .laz instead.", path
-        ) from exc
 
 
 def _copc_levels(path: Path, max_points: int, progress, cancel) -> FileView | None:
