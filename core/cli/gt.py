@@ -202,15 +202,7 @@ def _export(args: argparse.Namespace, out_dir: Path, write: bool):
         index_map = load_index_map(require_file(args.map, "index map"))
         check_pair(args.map, index_map, sample)
     if not write:
-        return export.plan_export(
-            sample,
-            out_dir,
-            classes,
-            fmt=args.format,
-            origin=args.origin,
-            sample_path=source,
-            **gt_frames.frame_options(args),
-        )
+        return export.plan_export(sample, out_dir, classes, **_frame_settings(args, source))
     made = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -230,17 +222,21 @@ def _export_into(args, out_dir, sample, source, classes, short, full, index_map)
             sample,
             out_dir,
             classes,
-            fmt=args.format,
-            origin=args.origin,
-            sample_path=source,
+            **_frame_settings(args, source),
             index_map=index_map,
             short_instruction=short,
             full_instruction=full,
-            **gt_frames.frame_options(args),
             progress=progress,
             cancel=args.console.cancel,
             inputs=[p for p in (args.map, args.classes, args.label_config) if p],
         )
+
+
+def _frame_settings(args: argparse.Namespace, source: str | None) -> dict:
+    """What the planned export (review, dry run) and the written one share."""
+    return dict(
+        fmt=args.format, origin=args.origin, sample_path=source, **gt_frames.frame_options(args)
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:

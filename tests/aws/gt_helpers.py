@@ -87,29 +87,8 @@ def write_worker_output(
 
     Returns the output manifest's s3:// URI.
     """
-    job = rec.job_name
-    out = rec.output_prefix
-    label_key = f"{out}/{job}/annotations/consolidated-annotation/output/0/{stamp}.zlib"
-    s3.put_object(
-        Bucket=rec.bucket,
-        Key=label_key,
-        Body=zlib.compress(np.asarray(gt_index, np.uint8).tobytes()),
-    )
-    line = {
-        "source-ref": f"s3://{rec.bucket}/{rec.frame_key}",
-        "source-ref-metadata": {"format": rec.frame_format, "unix-timestamp": rec.timestamp},
-        rec.label_attribute_name: f"s3://{rec.bucket}/{label_key}",
-        f"{rec.label_attribute_name}-metadata": {
-            "color-map": color_map,
-            "type": "groundtruth/point_cloud_single_frame_semantic_segmentation",
-            "human-annotated": "yes",
-            "creation-date": "2026-11-25T10:00:00.000000",
-            "job-name": f"labeling-job/{job}",
-        },
-    }
-    manifest_key = f"{out}/{job}/manifests/output/output.manifest"
-    s3.put_object(Bucket=rec.bucket, Key=manifest_key, Body=(json.dumps(line) + "\n").encode())
-    return f"s3://{rec.bucket}/{manifest_key}"
+    line = _labeled_frame(s3, rec, rec.frame_key, 0, gt_index, color_map, stamp)
+    return _put_manifest(s3, rec, [line])
 
 
 def write_frames_output(
@@ -125,29 +104,46 @@ def write_frames_output(
 
     Returns the output manifest's s3:// URI.
     """
+    keys = rec.frame_keys()
+    lines = [
+        _labeled_frame(s3, rec, keys[number], number, frame_gt[number], color_map, stamp)
+        for number in sorted(frame_gt, reverse=True)
+    ]
+    return _put_manifest(s3, rec, lines)
+
+
+def _labeled_frame(
+    s3: Any,
+    rec: Any,
+    frame_key: str,
+    number: int,
+    gt_index: np.ndarray,
+    color_map: dict[str, Any],
+    stamp: str,
+) -> str:
+    """Put one frame's zlib label file; its output manifest line (with the newline)."""
     job, out = rec.job_name, rec.output_prefix
-    lines = []
-    for number in sorted(frame_gt, reverse=True):
-        label_key = f"{out}/{job}/annotations/consolidated-annotation/output/{number}/{stamp}.zlib"
-        s3.put_object(
-            Bucket=rec.bucket,
-            Key=label_key,
-            Body=zlib.compress(np.asarray(frame_gt[number], np.uint8).tobytes()),
-        )
-        line = {
-            "source-ref": f"s3://{rec.bucket}/{rec.frame_keys()[number]}",
-            "source-ref-metadata": {"format": rec.frame_format, "unix-timestamp": rec.timestamp},
-            rec.label_attribute_name: f"s3://{rec.bucket}/{label_key}",
-            f"{rec.label_attribute_name}-metadata": {
-                "color-map": color_map,
-                "type": "groundtruth/point_cloud_single_frame_semantic_segmentation",
-                "human-annotated": "yes",
-                "creation-date": "2026-11-25T10:00:00.000000",
-                "job-name": f"labeling-job/{job}",
-            },
-        }
-        lines.append(json.dumps(line) + "\n")
-    manifest_key = f"{out}/{job}/manifests/output/output.manifest"
+    label_key = f"{out}/{job}/annotations/consolidated-annotation/output/{number}/{stamp}.zlib"
+    body = zlib.compress(np.asarray(gt_index, np.uint8).tobytes())
+    s3.put_object(Bucket=rec.bucket, Key=label_key, Body=body)
+    line = {
+        "source-ref": f"s3://{rec.bucket}/{frame_key}",
+        "source-ref-metadata": {"format": rec.frame_format, "unix-timestamp": rec.timestamp},
+        rec.label_attribute_name: f"s3://{rec.bucket}/{label_key}",
+        f"{rec.label_attribute_name}-metadata": {
+            "color-map": color_map,
+            "type": "groundtruth/point_cloud_single_frame_semantic_segmentation",
+            "human-annotated": "yes",
+            "creation-date": "2026-11-25T10:00:00.000000",
+            "job-name": f"labeling-job/{job}",
+        },
+    }
+    return json.dumps(line) + "\n"
+
+
+def _put_manifest(s3: Any, rec: Any, lines: list[str]) -> str:
+    """Put the output manifest of `lines` where Ground Truth writes it; its s3:// URI."""
+    manifest_key = f"{rec.output_prefix}/{rec.job_name}/manifests/output/output.manifest"
     s3.put_object(Bucket=rec.bucket, Key=manifest_key, Body="".join(lines).encode())
     return f"s3://{rec.bucket}/{manifest_key}"
 
