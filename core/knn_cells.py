@@ -16,7 +16,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from core.voxel import cube_gap, offer, ring_search
+from core.knn_search import beyond_block, rings_then_beyond
+from core.voxel import cube_gap, offer
 
 #: Code of a query the rings gave up on (its neighbours are far: a tree takes it).
 FAR = -2
@@ -299,9 +300,14 @@ def _scan(q, queries, m, bx, by, bz, bc, grid, k, max_d2, limit2, cell_xyz, best
             cnt = offer(d2, bc[p], best_d, best_i, cnt, k)
     if limit2 > h * h:
         gap = cube_gap(px, py, pz, cx, cy, cz, 1, lo, h)
-        if not (gap * gap > max_d2 or (cnt == k and best_d[k - 1] <= gap * gap)):
-            cnt = ring_search(
-                px, py, pz, pts, starts, lo, h, dims, k, max_d2, 2, best_d, best_i, cnt
+        if gap * gap > max_d2 or (cnt == k and best_d[k - 1] <= gap * gap):
+            return cnt
+        if cnt == k:
+            # Only the cells closer than the k-th candidate, not whole rings.
+            beyond_block(px, py, pz, pts, starts, lo, h, dims, cell_xyz, 1, k, best_d, best_i)
+        else:
+            cnt = rings_then_beyond(
+                px, py, pz, pts, starts, lo, h, dims, cell_xyz, k, max_d2, best_d, best_i, cnt
             )
     return cnt
 

@@ -9,8 +9,10 @@ from scipy.spatial import cKDTree
 from core.cloud import UNLABELED
 from core.errors import InputError
 from core.knn_cells import FAR, make_rule, query_cells, sort_by_cell, vote_by_cells
+from core.knn_prep import codes_to_labels, gather_rows, occupied_cells, scatter_codes, sort_sample
+from core.knn_search import SCAN_ALL_UP_TO, scan_all
 from core.progress import CancelFn, ProgressFn, chunked, report
-from core.voxel import cells_of, corners, count_voxels, counting_sort, ring_knn
+from core.voxel import corners, ring_knn
 
 WEIGHTS = ("uniform", "distance")
 #: Points per query chunk: small enough for a prompt cancel, large enough to keep cores busy.
@@ -109,7 +111,7 @@ def transfer_labels_knn(
         )
     finally:
         numba.set_num_threads(previous)
-    labels_full[:] = np.where(won >= 0, classes[np.maximum(won, 0)], UNLABELED)
+    codes_to_labels(won, classes, labels_full.dtype.type(UNLABELED), labels_full)
     return labels_full
 
 
@@ -207,7 +209,7 @@ class NeighbourGrid:
         extent = np.maximum(hi - lo, 1e-9)
         h = float(np.cbrt(np.prod(extent) / m))
         # Scans are surfaces: points per cell grow with the square of the cell size.
-        h *= float(np.sqrt(per_cell * count_voxels(xyz, h) / m))
+        h *= float(np.sqrt(per_cell * occupied_cells(xyz, lo, extent, h) / m))
         # Keep the dense cell arrays within a few times the sample's own size.
         cells = float(np.prod(np.floor(extent / h) + 1))
         limit = max(self.cells_per_point * m, 1e6)
@@ -215,10 +217,8 @@ class NeighbourGrid:
             h *= float(np.cbrt(cells / limit)) * 1.01
         self.lo, self.h = lo, h
         self.dims = (np.floor(extent / h) + 1).astype(np.int64)
-        n_cells = int(np.prod(self.dims))
-        self.starts, order = counting_sort(cells_of(xyz, lo, h, self.dims), n_cells)
-        self.pts = np.ascontiguousarray(xyz[order])
-        self.codes = np.ascontiguousarray(codes[order], dtype=np.int32)
+        codes = np.ascontiguousarray(codes, dtype=np.int32)
+        self.starts, self.pts, self.codes = sort_sample(xyz, codes, lo, h, self.dims)
         self._tree: cKDTree | None = None
 
     def vote(
@@ -245,16 +245,20 @@ class NeighbourGrid:
         # Chunks of about _QUERY_CHUNK queries: progress and a prompt cancel.
         per_chunk = max(1, int(len(group_cell) * _QUERY_CHUNK / max(len(queries), 1)))
         distance = weights == "distance"
+        buffer = np.empty((0, 3))
         for part in chunked(len(group_cell), per_chunk, progress, cancel, "carrying labels back"):
             first, last = group_start[part.start], group_start[part.stop]
             # The chunk's queries copied in cell order: the kernel then reads memory in
             # order (25% faster than reaching into the cloud's own order).
             mine = rows[first:last]
+            if len(buffer) < len(mine):
+                buffer = np.empty((len(mine), 3))
+            gather_rows(queries, mine, buffer)
             got = np.empty(len(mine), np.int32)
             starts = group_start[part.start : part.stop + 1] - first
-            vote_by_cells(queries[mine], group_cell[part], starts, grid, rule, distance, got)
-            won[mine] = got
-        # Queries outside the grid, or far from every sample point: rings, then a tree.
+            vote_by_cells(buffer, group_cell[part], starts, grid, rule, distance, got)
+            scatter_codes(got, mine, won)
+        # Queries outside the grid, or far from every sample point: rings, then a scan.
         hard = np.flatnonzero(won == FAR)
         if len(hard):
             d2, idx = self.knn(queries[hard], k, max_d2)
@@ -268,7 +272,12 @@ class NeighbourGrid:
         queries = np.ascontiguousarray(queries, dtype=np.float64)
         ring_knn(queries, self.pts, self.starts, self.lo, self.h, self.dims, k, max_d2, d2, rows)
         far = np.flatnonzero(rows[:, 0] == -2)
-        if len(far):
+        if 0 < len(far) <= SCAN_ALL_UP_TO:
+            # A few far queries: a scan of the sample each costs less than building a tree.
+            far_d2, far_rows = np.empty((len(far), k)), np.empty((len(far), k), np.int64)
+            scan_all(queries[far], self.pts, k, max_d2, far_d2, far_rows)
+            d2[far], rows[far] = far_d2, far_rows
+        elif len(far):
             if self._tree is None:
                 self._tree = cKDTree(self.pts, balanced_tree=False, compact_nodes=False)
             bound = np.nextafter(np.sqrt(max_d2), np.inf) if np.isfinite(max_d2) else np.inf
