@@ -58,9 +58,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("screenshot", "Save Screens&hot...", "&File", "save_screenshot", "Ctrl+Alt+S",
                "Save the view as a PNG"),
     ActionSpec("quit", "&Quit", "&File", "close", "Ctrl+Q", "Close DenseLabel"),
-    ActionSpec("view_top", "&Top", "&View", "view_top", "T", "Look down the z axis"),
-    ActionSpec("view_front", "&Front", "&View", "view_front", "F", "Look along the y axis"),
-    ActionSpec("view_side", "&Side", "&View", "view_side", "S", "Look along the x axis"),
+    ActionSpec("view_top", "&Top", "&View", "view_top", "T",
+               "Look down the z axis, orthographic"),
+    ActionSpec("view_front", "&Front", "&View", "view_front", "F",
+               "Look along the y axis, orthographic"),
+    ActionSpec("view_side", "&Side", "&View", "view_side", "S",
+               "Look along the x axis, orthographic"),
+    ActionSpec("view_iso", "Is&o", "&View", "view_iso", "I",
+               "Look from above at an angle, orthographic or not as View > Orthographic says"),
+    # O: free in the table, in Label mode (class keys 0-9) and in pyvista's own keys.
+    ActionSpec("orthographic", "O&rthographic", "&View", "toggle_orthographic", "O",
+               "Parallel projection: no shrinking with distance, so sizes can be read and a "
+               "rectangle crops a box. Top, Front and Side always switch to it; Iso and "
+               "turning the view use this choice", checkable=True),
     ActionSpec("view_fit", "F&it", "&View", "view_fit", "R", "Fit the cloud in the view"),
     ActionSpec("show_full", "Show F&ull Cloud", "&View", "show_full", "1"),
     ActionSpec("show_sample", "Show &Downsampled", "&View", "show_sample", "2"),

@@ -44,6 +44,7 @@ from gui.settings import Settings
 from gui.slot_guard import SlotGuard
 from gui.status import StatusBar
 from gui.tools.tile_rectangle import install_tile_drawing
+from gui.view_projection import install_view_projection
 from gui.viewport import Viewport
 from gui.workers import Job, run_job
 
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.painting = install_painting(self)  # Label mode: tools on the view, toolbar
         self.tile_drawing = install_tile_drawing(self)  # key C: crop a tile by a rectangle
+        self.projection = install_view_projection(self)  # key O: orthographic or not
         self.big_files = install_big_files(self)  # files too big to hold: gui/big_file.py
         self.session.error.connect(self.show_error)
         self.slot_guard = SlotGuard(self.session)  # a slot's exception becomes a dialog
@@ -258,6 +260,12 @@ class MainWindow(QMainWindow):
 
     def view_side(self) -> None:
         self.viewport.camera_preset("side")
+
+    def view_iso(self) -> None:
+        self.viewport.camera_preset("iso")
+
+    def toggle_orthographic(self, on: bool) -> None:
+        self.projection.set_orthographic(on)  # gui/view_projection.py
 
     def view_fit(self) -> None:
         self.viewport.camera_preset("fit")

@@ -158,6 +158,13 @@ class Settings:
     def set_background(self, color: str) -> None:
         self._store.setValue("view/background", color)
 
+    def orthographic(self) -> bool:
+        """The View menu's projection choice (Iso and turning the view use it)."""
+        return str(self._store.value("view/orthographic", "false")).lower() == "true"
+
+    def set_orthographic(self, on: bool) -> None:
+        self._store.setValue("view/orthographic", bool(on))
+
 
 def _scan_key(path: str) -> str:
     """A settings key for a scan's resolved path (paths hold characters keys cannot)."""

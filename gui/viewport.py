@@ -117,7 +117,7 @@ class Viewport(QWidget):
         Cameras are linked, so setting one renderer's camera moves both.
         """
         renderer = self.plotter.renderers[1 if self._shows() == "sample" else 0]
-        set_camera(renderer, name, self._robust_bounds())
+        set_camera(renderer, name, self._robust_bounds(), self.decor.orthographic)
         self.update_view()
 
     def camera_state(self) -> dict:

@@ -52,6 +52,7 @@ class SceneDecor:
         self._scale_bars: list[object] = []
         self.background = "#1e1e24"
         self.eye_dome = False
+        self.orthographic = False  # the user's projection for 'iso' (gui/view_projection.py)
 
     def layout(self, mode: str) -> None:
         """Give the renderers their part of the window for 'full', 'sample', 'side-by-side'."""
@@ -211,15 +212,27 @@ def _height_bar() -> vtkScalarBarActor:
     return bar
 
 
-def set_camera(renderer: Any, name: str, bounds: tuple[float, ...] | None) -> None:
+#: Presets looking along an axis: orthographic always, so sizes and rectangles are true.
+AXIS_VIEWS = ("top", "front", "side")
+
+
+def set_camera(
+    renderer: Any, name: str, bounds: tuple[float, ...] | None, orthographic: bool | None = None
+) -> None:
     """Camera preset on a pyvista renderer: 'top', 'front', 'side', 'iso' or 'fit'.
 
-    Fits `bounds` (x0, x1, y0, y1, z0, z1) when given, else every visible prop.
+    Fits `bounds` (x0, x1, y0, y1, z0, z1) when given, else every visible prop. 'top',
+    'front' and 'side' look orthographic; 'iso' in the projection `orthographic` says (None:
+    the camera's); 'fit' keeps the camera's.
     """
     views = {"top": renderer.view_xy, "front": renderer.view_xz, "side": renderer.view_yz}
+    camera = renderer.GetActiveCamera()
     if name in views:
+        camera.SetParallelProjection(True)
         views[name](render=False)
     elif name == "iso":
+        if orthographic is not None:
+            camera.SetParallelProjection(orthographic)
         renderer.view_isometric(render=False)
         # Steeper than isometric: scans are wide and flat, rooms have no ceiling.
         renderer.GetActiveCamera().Elevation(25)
@@ -227,6 +240,25 @@ def set_camera(renderer: Any, name: str, bounds: tuple[float, ...] | None) -> No
     renderer.reset_camera(render=False, bounds=bounds)
     if bounds is not None:
         fit_tightly(renderer, bounds)
+    renderer.reset_camera_clipping_range()
+
+
+def set_projection(renderer: Any, parallel: bool) -> None:
+    """Switch the camera between perspective and parallel projection in place: what lies
+    at the focal point keeps its size on screen, so the switch does not jump."""
+    camera = renderer.GetActiveCamera()
+    if bool(camera.GetParallelProjection()) == parallel:
+        return
+    tan_half = np.tan(np.radians(camera.GetViewAngle()) / 2)
+    if parallel:
+        camera.SetParallelScale(camera.GetDistance() * tan_half)
+    else:
+        # The distance at which the perspective frustum is as tall as the parallel view.
+        distance = camera.GetParallelScale() / max(tan_half, 1e-9)
+        focal = np.asarray(camera.GetFocalPoint())
+        direction = np.asarray(camera.GetDirectionOfProjection())
+        camera.SetPosition(*(focal - direction * distance))
+    camera.SetParallelProjection(parallel)
     renderer.reset_camera_clipping_range()
 
 
