@@ -9,6 +9,8 @@ Scenes: the independent room of `bench.peer_scene`, the bundled `core.scene` and
 real labeled scans in ../shared/data. Run serialized with the other benchmarks::
 
     flock /tmp/team/bench.lock .venv/bin/python -m bench.bench_peers --sizes 1e6 5e6
+
+``--only knn`` runs the KNN carry-back rows alone (no Open3D, no whole-process jobs).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from bench.bench_core import perfect_labels
-from bench.common import main_with_sizes, markdown_table, mb, measure
+from bench.common import markdown_table, mb, measure
 from bench.peer_scene import make_peer_scene
 from core.cloud import PointCloud
 from core.downsample import voxel_mean
@@ -255,8 +257,8 @@ def warm_up() -> None:
     )
 
 
-def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
-    """Every peer at every size; a markdown table."""
+def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES, only: str | None = None) -> str:
+    """Every peer at every size (or only the `only` rows: "knn"); a markdown table."""
     from core.cli.downsample import voxel_size_for_target
 
     sizes = [int(n) for n in sizes]
@@ -267,11 +269,12 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
     for n in sizes:
         xyz, rgb, labels = make_peer_scene(n)
         room = PointCloud(xyz=xyz, rgb=rgb, labels=labels)
-        rows += voxel_rows("independent room", room)
+        if only is None:
+            rows += voxel_rows("independent room", room)
         rows.append(knn_row("independent room", room, VOXEL))
         del room, xyz, rgb, labels
         rows.append(knn_row("bundled scene", make_scene(n, seed=0), VOXEL))
-        print("\n".join(" | ".join(r) for r in rows[-4:]), flush=True)
+        print("\n".join(" | ".join(r) for r in rows[-4 if only is None else -2 :]), flush=True)
     for name, labels_name in SCANS:
         if not (DATA / name).exists():
             rows.append(["KNN k=3 carry-back", name, "-", "-", "-", "-", "-", "scan missing"])
@@ -280,7 +283,8 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
         voxel = voxel_size_for_target(scan.xyz, len(scan) // 4)
         rows.append(knn_row(f"real scan {name}", scan, voxel))
         print(" | ".join(rows[-1]), flush=True)
-    rows += whole_process_rows(sizes)
+    if only is None:
+        rows += whole_process_rows(sizes)
     title = (
         f"Peers: Open3D, scipy, CloudCompare, {os.cpu_count()} cores, load {load:.1f} at the "
         f"start and {os.getloadavg()[0]:.1f} at the end, "
@@ -290,7 +294,15 @@ def run(sizes: tuple[int, ...] | list[int] = DEFAULT_SIZES) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return main_with_sizes(run, __doc__, DEFAULT_SIZES, argv)
+    """``--sizes N [N ...]`` as every benchmark, and ``--only knn``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=float, default=list(DEFAULT_SIZES))
+    parser.add_argument("--only", choices=("knn",), help="only the KNN carry-back rows")
+    args = parser.parse_args(argv)
+    print(run([int(size) for size in args.sizes], args.only))
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from core.knn_search import beyond_block, rings_then_beyond
-from core.voxel import cube_gap, offer
+from core.knn_search import past_block, search_alone
+from core.voxel import offer
 
 #: Code of a query the rings gave up on (its neighbours are far: a tree takes it).
 FAR = -2
@@ -200,6 +200,8 @@ _SPLIT = 2
 #: Blocks of fewer points than this many per neighbour are scanned whole: pruning them
 #: costs more than it saves (27 points a block on the independent room at 1M).
 _PRUNE_ABOVE = 16
+#: Cells with this many queries or fewer search them straight from the grid.
+_ALONE_UP_TO = 1
 
 
 def make_rule(h: float, k: int, max_d2: float) -> tuple[int, float, float]:
@@ -299,16 +301,7 @@ def _scan(q, queries, m, bx, by, bz, bc, grid, k, max_d2, limit2, cell_xyz, best
         if d2 <= max_d2 and (cnt < k or d2 < best_d[k - 1]):
             cnt = offer(d2, bc[p], best_d, best_i, cnt, k)
     if limit2 > h * h:
-        gap = cube_gap(px, py, pz, cx, cy, cz, 1, lo, h)
-        if gap * gap > max_d2 or (cnt == k and best_d[k - 1] <= gap * gap):
-            return cnt
-        if cnt == k:
-            # Only the cells closer than the k-th candidate, not whole rings.
-            beyond_block(px, py, pz, pts, starts, lo, h, dims, cell_xyz, 1, k, best_d, best_i)
-        else:
-            cnt = rings_then_beyond(
-                px, py, pz, pts, starts, lo, h, dims, cell_xyz, k, max_d2, best_d, best_i, cnt
-            )
+        cnt = past_block(px, py, pz, grid, k, max_d2, cell_xyz, best_d, best_i, cnt)
     return cnt
 
 
@@ -374,6 +367,14 @@ def vote_by_cells(
             cx, cy, cz = cell // (ny * nz), (cell // nz) % ny, cell % nz
             low[0], low[1], low[2] = lo[0] + cx * h, lo[1] + cy * h, lo[2] + cz * h
             first, last = group_start[g], group_start[g + 1]
+            if last - first <= _ALONE_UP_TO:
+                for q in range(first, last):
+                    px, py, pz = queries[q, 0], queries[q, 1], queries[q, 2]
+                    cnt = search_alone(
+                        px, py, pz, grid, k, max_d2, cell, (cx, cy, cz), best_d, best_i
+                    )
+                    out[q] = FAR if cnt < 0 else vote(best_d, best_i, cnt, codes, distance)
+                continue
             # The wide test pays where most cells are certain (big surfaces of one class)
             # and wastes time where boundaries are everywhere: follow what it did lately.
             tried = 4 * tries < 5 * wins or tries < 4

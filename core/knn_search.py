@@ -166,6 +166,52 @@ def _offer_all(px, py, pz, pts, first, last, k, max_d2, best_d, best_i, cnt):  #
     return cnt
 
 
+@numba.njit(cache=True, nogil=True)
+def past_block(px, py, pz, grid, k, max_d2, cell_xyz, best_d, best_i, cnt):  # pragma: no cover
+    """Finish a query whose cell's 3 x 3 x 3 block was scanned; the count, -2 = give up."""
+    pts, codes, starts, lo, h, dims = grid
+    cx, cy, cz = cell_xyz
+    gap = cube_gap(px, py, pz, cx, cy, cz, 1, lo, h)
+    if gap * gap > max_d2 or (cnt == k and best_d[k - 1] <= gap * gap):
+        return cnt
+    if cnt == k:
+        # Only the cells closer than the k-th candidate, not whole rings.
+        beyond_block(px, py, pz, pts, starts, lo, h, dims, cell_xyz, 1, k, best_d, best_i)
+        return cnt
+    return rings_then_beyond(
+        px, py, pz, pts, starts, lo, h, dims, cell_xyz, k, max_d2, best_d, best_i, cnt
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def search_alone(px, py, pz, grid, k, max_d2, cell, cell_xyz, best_d, best_i):  # pragma: no cover
+    """The k nearest of a query with few others in its cell, read straight from the grid.
+
+    Copying the block pays only when several queries scan it (half the cells of the
+    independent room at 1M hold one query). Candidates come in the order the copy
+    holds them, the cell's own points first and then the other 26 cells in memory
+    order, so ties resolve alike.
+    """
+    pts, codes, starts, lo, h, dims = grid
+    ny, nz = dims[1], dims[2]
+    cx, cy, cz = cell_xyz
+    best_d[:] = np.inf
+    best_i[:] = -1
+    cnt = _offer_all(px, py, pz, pts, starts[cell], starts[cell + 1], k, max_d2, best_d, best_i, 0)
+    z0, z1 = max(cz - 1, 0), min(cz + 1, nz - 1)
+    for jx in range(max(cx - 1, 0), min(cx + 1, dims[0] - 1) + 1):
+        for jy in range(max(cy - 1, 0), min(cy + 1, ny - 1) + 1):
+            base = (jx * ny + jy) * nz
+            if jx == cx and jy == cy:
+                first, last = starts[base + z0], starts[cell]
+                cnt = _offer_all(px, py, pz, pts, first, last, k, max_d2, best_d, best_i, cnt)
+                first, last = starts[cell + 1], starts[base + z1 + 1]
+            else:
+                first, last = starts[base + z0], starts[base + z1 + 1]
+            cnt = _offer_all(px, py, pz, pts, first, last, k, max_d2, best_d, best_i, cnt)
+    return past_block(px, py, pz, grid, k, max_d2, cell_xyz, best_d, best_i, cnt)
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def scan_all(queries, pts, k, max_d2, out_d2, out_i):  # pragma: no cover - compiled
     """Exact k nearest (squared distances, rows; -1 = none) of each query by a full scan."""
