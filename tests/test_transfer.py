@@ -34,6 +34,7 @@ def test_map_transfer_is_the_sample_label_of_each_point() -> None:
 
 def test_voxel_nearest_labels_come_back_through_the_map(test55: PointCloud) -> None:
     result = downsample(test55, "voxel-nearest", voxel_size=0.01)
+    assert result.sample.labels is not None and test55.labels is not None
     labels_full = transfer_labels_map(result.sample.labels, result.index_map)
     assert evaluate(labels_full, test55.labels).accuracy > 0.95
 
@@ -42,6 +43,7 @@ def test_knn_uniform_k3_predicts_like_sklearn_on_real_scan(test55: PointCloud) -
     sample = downsample(test55, "voxel-mean", voxel_size=0.01)
     # A perfect labeler: each sample point gets the label of the nearest real point.
     nearest = cKDTree(test55.xyz).query(sample.sample.xyz)[1]
+    assert test55.labels is not None
     labels_sample = test55.labels[nearest]
     ours = transfer_labels_knn(sample.sample.xyz, labels_sample, test55.xyz, k=3)
     theirs = KNeighborsClassifier(n_neighbors=3).fit(sample.sample.xyz, labels_sample)
@@ -57,6 +59,7 @@ def test_knn_distance_weights_match_sklearn() -> None:
     cloud = make_scene(60_000, seed=4)
     sample = downsample(cloud, "voxel-nearest", voxel_size=0.08)
     full = cloud.xyz[::3]
+    assert sample.sample.labels is not None
     ours = transfer_labels_knn(
         sample.sample.xyz, sample.sample.labels, full, k=5, weights="distance"
     )
@@ -139,6 +142,7 @@ def reference_knn(sample_xyz, labels, full_xyz, k, weights, max_distance):
 def test_knn_equals_a_plain_reference_on_a_room(k: int, weights: str, max_distance) -> None:
     cloud = make_scene(80_000, seed=8)
     sample = downsample(cloud, "voxel-nearest", voxel_size=0.06).sample
+    assert sample.labels is not None
     labels = sample.labels.copy()
     labels[np.random.default_rng(1).random(len(labels)) < 0.1] = UNLABELED
     # Some points far outside the room too.
@@ -172,3 +176,32 @@ def test_points_far_outside_the_sample_get_their_nearest_label() -> None:
     out = transfer_labels_knn(cloud.xyz, cloud.labels, far, k=1)
     nearest = cKDTree(cloud.xyz).query(far)[1]
     np.testing.assert_array_equal(out, cloud.labels[nearest])
+
+
+@pytest.mark.parametrize(
+    ("scan", "voxel", "k", "weights"),
+    [
+        ("brighton_small", 0.205, 3, "uniform"),
+        ("test55", 0.0042, 3, "uniform"),
+        ("test55", 0.0042, 5, "distance"),
+    ],
+)
+def test_knn_equals_sklearn_on_real_scans_sampled_to_a_quarter(
+    data_dir, scan: str, voxel: float, k: int, weights: str
+) -> None:
+    """The benchmark's case: a voxel-mean sample of about a quarter, labeled perfectly."""
+    from core.io import read_cloud
+    from core.labels_io import read_labels
+
+    cloud = read_cloud(data_dir / f"{scan}.xyz")
+    truth = read_labels(data_dir / f"{scan}.labels", len(cloud))
+    result = downsample(cloud, "voxel-mean", voxel_size=voxel)
+    assert 0.2 < len(result.sample) / len(cloud) < 0.3
+    # Each sample point takes the label of its voxel's first point (any labeler will do).
+    first = np.full(len(result.sample), -1)
+    first[result.index_map[::-1]] = np.arange(len(cloud))[::-1]
+    labels_sample = truth[first]
+    ours = transfer_labels_knn(result.sample.xyz, labels_sample, cloud.xyz, k=k, weights=weights)
+    model = KNeighborsClassifier(n_neighbors=k, weights=weights, algorithm="kd_tree")
+    expected = model.fit(result.sample.xyz, labels_sample).predict(cloud.xyz)
+    np.testing.assert_array_equal(ours, expected)
