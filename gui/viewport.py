@@ -150,8 +150,8 @@ class Viewport(QWidget):
         source = self._sample_source() if self._shows() == "sample" else None
         state = self.session.state
         if source is None and self._comparison is None and state.cloud is not None:
-            rows = self.display_index
-            xyz = state.cloud.xyz if rows is None else state.cloud.xyz[rows[:50_000]]
+            rows = self._tile.rows if state.display.tile is not None else self.display_index
+            xyz = state.cloud.xyz if rows is None else state.cloud.xyz[rows]  # every row: sorted
             return robust_bounds(xyz, rotation_4x4(state.cloud, state.rotation))
         return None if source is None else robust_bounds(source.drawn_xyz(), np.eye(4))
 

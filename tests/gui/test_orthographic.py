@@ -271,3 +271,34 @@ def test_a_project_reopens_in_its_projection(qtbot, main_window, data_dir, tmp_p
         window.projects.open_project(str(tmp_path / "old.dlproj"))
     assert not _parallel(window)
     assert window.viewport.camera_state()["position"] == pytest.approx(camera["position"])
+
+
+def test_presets_fit_a_cloud_bigger_than_the_display_budget(qtbot, main_window, scene):
+    """The drawn rows of a big cloud are sorted: fitting their first 50k fitted the start of
+    the file only (here the half of a cloud written from x = 0 up)."""
+    window = main_window
+    room = scene[0]
+    along_x = room.with_xyz(room.xyz[np.argsort(room.xyz[:, 0])])
+    window.viewport.set_display_budget(100_000)  # fewer than the 120k points: a subset
+    window.session.set_cloud(along_x, None)
+    assert window.viewport.display_index is not None
+    press_shortcut(qtbot, window, Qt.Key.Key_T)
+    window.viewport.plotter.render()
+    screen = _screen(window, "full", along_x.xyz)
+    width, height = window.viewport.plotter.renderers[0].GetSize()
+    lo, hi = np.percentile(screen, [0.5, 99.5], axis=0)
+    assert (lo > 0).all() and hi[0] < width and hi[1] < height  # the whole room on screen
+    assert 0.84 < _fill(window, along_x.xyz) < 0.9
+
+
+def test_fit_fits_the_tile_shown(qtbot, main_window, scene, tmp_path, monkeypatch):
+    window = main_window
+    session = load_review_scene(window, tmp_path, monkeypatch, scene, 0.05)
+    session.set_display(replace(session.state.display, show="full"))
+    cloud = session.state.cloud
+    tile = ((1.0, 1.0, -1.0), (2.5, 2.0, 5.0))
+    session.set_display(replace(session.state.display, tile=tile))
+    inside = np.all((cloud.xyz >= tile[0]) & (cloud.xyz <= tile[1]), axis=1)
+    press_shortcut(qtbot, window, Qt.Key.Key_T)
+    window.viewport.plotter.render()
+    assert 0.84 < _fill(window, cloud.xyz[inside]) < 0.9
