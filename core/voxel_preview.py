@@ -7,16 +7,21 @@ The voxel column ``ix = floor((x - min) / size)`` never decreases as x grows, fo
 so every voxel size's x-slabs are runs of the sorted points: no scatter. Each slab is
 grouped by ``(iy, iz)`` through a table of its cross-section's cells (a hash table when
 that is too big), numbered in ascending key order, and chunks of slabs run on two workers.
+Voxel-mean runs `core.voxel_preview_means` (a voxel's sums in one cache line, no per-point
+output); voxel-nearest and the hash table `core.voxel_preview_kernels`.
 
 The result is the voxel downsample itself, not an estimate: the same voxels in the same
 (ascending key) order, the same counts, colours and intensities, means equal up to the
 order of summation (1e-15 relative; voxel-nearest sums in the cloud's row order, as core,
 so its nearest points are core's to the last tie). The full->sample index map is made
-only when asked for ("Use this sample").
+only when asked for ("Use this sample"); for voxel-mean the pass runs again then, writing
+each point's voxel.
 
-Memory: the sorted copy costs 31 bytes a point (xyz float64, rgb, int32 order) while the
-cloud is previewed; each downsample reserves 47 bytes a point of address space but fills
-only 4 bytes a point and its voxels' rows (untouched pages of a large array take no memory).
+Memory: the sorted copy costs 31 bytes a point (xyz float64, rgb, int32 order; 4 more
+with intensity) while the cloud is previewed. A voxel-mean preview reserves 31 bytes a
+point of address space but fills only its voxels' rows (untouched pages of a large array
+take no memory); the index map adds 8 bytes a point (each point's voxel and its rank),
+which voxel-nearest fills as it runs.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from core.voxel_preview_kernels import (
     sort_by_x,
     voxel_chunks,
 )
+from core.voxel_preview_means import mean_outputs, voxel_means
 
 #: Chunks of slabs, dealt round-robin to the workers so they share the work evenly, a
 #: few per compiled call: a newer slider step stops a stale preview within a quarter of it.
@@ -94,8 +100,9 @@ class VoxelPreview:
         "voxel-mean" or "voxel-nearest".
     voxel_size : float
         Edge in metres.
-    met : tuple of two (N,) int32
-        Voxel of each sorted point as its chunk met them, and their ranks in the chunk.
+    met : tuple of two (N,) int32, or None
+        Voxel of each sorted point as its chunk met them, and their ranks in the chunk;
+        None until the index map is asked for (voxel-mean finds them again then).
     prepared : PreparedCloud
         What it was made from.
     chunk_starts, chunk_offsets : (C + 1,) int64
@@ -105,13 +112,18 @@ class VoxelPreview:
     sample: PointCloud
     method: str
     voxel_size: float
-    met: tuple[np.ndarray, np.ndarray]
+    met: tuple[np.ndarray, np.ndarray] | None
     prepared: PreparedCloud
     chunk_starts: np.ndarray
     chunk_offsets: np.ndarray
 
-    def index_map(self) -> np.ndarray:
+    def index_map(self, cancel: CancelFn | None = None) -> np.ndarray:
         """Sample row (N,) int32 of every point of the prepared cloud, in its own order."""
+        if self.met is None:  # the same pass again, now writing each point's voxel
+            p, vs = self.prepared, self.voxel_size
+            dims = grid_dims(p.lo, p.hi, vs)
+            outputs = _means(p, vs, dims, self.chunk_starts, True, cancel)
+            self.met = (outputs[4], outputs[5])
         met, rank = self.met
         return index_map(met, rank, self.prepared.order, self.chunk_starts, self.chunk_offsets)
 
@@ -149,26 +161,24 @@ def voxel_preview(
         raise InputError(f"the fast preview serves the voxel methods, not {method!r}.")
     dims = grid_dims(prepared.lo, prepared.hi, voxel_size)
     check_cancel(cancel)
-    xyz, vs, nearest = prepared.xyz, float(voxel_size), method == "voxel-nearest"
-    starts = chunk_starts(xyz, prepared.lo, vs, _CHUNKS)
+    vs, nearest = float(voxel_size), method == "voxel-nearest"
+    starts = chunk_starts(prepared.xyz, prepared.lo, vs, _CHUNKS)
     cross = dims[1] * dims[2] if dims[1] * dims[2] <= _DIRECT_CELLS else 0
-    rgb = prepared.rgb if prepared.rgb is not None else np.zeros((0, 3), np.uint8)
-    inten = prepared.intensity if prepared.intensity is not None else np.zeros(0, np.float32)
-    outputs = new_outputs(len(xyz), _CHUNKS, len(rgb) > 0, len(inten) > 0, nearest)
-    workers = numba.get_num_threads()
-    for first in range(0, _CHUNKS, _CHUNKS_PER_CALL):  # cancel is checked between calls
-        check_cancel(cancel)
-        last = min(first + _CHUNKS_PER_CALL, _CHUNKS)
-        args = (prepared.lo, vs, dims[2], cross, starts, workers, outputs, first, last)
-        voxel_chunks(xyz, prepared.order, rgb, inten, *args)
-    m, means, colours, intensity, met, rank, pick = outputs
+    if nearest or cross == 0:
+        m, means, colours, intensity, met, rank, pick = _group(
+            prepared, vs, dims, starts, cross, nearest, cancel
+        )
+        found: tuple[np.ndarray, np.ndarray] | None = (met, rank)
+    else:  # the voxel-mean pass alone: each point's voxel waits for the index map
+        m, means, colours, intensity, _, _ = _means(prepared, vs, dims, starts, False, cancel)
+        found = None
     check_cancel(cancel)
     offsets = np.zeros(len(m) + 1, np.int64)
     np.cumsum(m, out=offsets[1:])
     cloud = prepared.cloud
     if nearest:
         sample = cloud.subset(prepared.order[_kept(pick, starts, m)])
-        return VoxelPreview(sample, method, vs, (met, rank), prepared, starts, offsets)
+        return VoxelPreview(sample, method, vs, found, prepared, starts, offsets)
     sample = PointCloud(
         xyz=_kept(means, starts, m),
         rgb=_kept(colours, starts, m) if prepared.rgb is not None else None,
@@ -176,7 +186,57 @@ def voxel_preview(
         offset=cloud.offset,
         source=cloud.source,
     )
-    return VoxelPreview(sample, method, vs, (met, rank), prepared, starts, offsets)
+    return VoxelPreview(sample, method, vs, found, prepared, starts, offsets)
+
+
+def _columns(prepared: PreparedCloud) -> tuple[np.ndarray, np.ndarray]:
+    """Colours and intensities of the sorted points, empty arrays when the cloud has none."""
+    rgb = prepared.rgb if prepared.rgb is not None else np.zeros((0, 3), np.uint8)
+    inten = prepared.intensity if prepared.intensity is not None else np.zeros(0, np.float32)
+    return rgb, inten
+
+
+def _means(
+    prepared: PreparedCloud,
+    vs: float,
+    dims: tuple[int, int, int],
+    starts: np.ndarray,
+    with_map: bool,
+    cancel: CancelFn | None,
+) -> tuple[np.ndarray, ...]:
+    """`core.voxel_preview_means.voxel_means` over every chunk, cancel checked between calls."""
+    rgb, inten = _columns(prepared)
+    outputs = mean_outputs(len(prepared.xyz), _CHUNKS, len(rgb) > 0, len(inten) > 0, with_map)
+    workers = numba.get_num_threads()
+    for first in range(0, _CHUNKS, _CHUNKS_PER_CALL):
+        check_cancel(cancel)
+        last = min(first + _CHUNKS_PER_CALL, _CHUNKS)
+        args = (prepared.lo, vs, dims[2], dims[1] * dims[2], starts, workers, outputs)
+        voxel_means(prepared.xyz, rgb, inten, *args, first, last)
+    return outputs
+
+
+def _group(
+    prepared: PreparedCloud,
+    vs: float,
+    dims: tuple[int, int, int],
+    starts: np.ndarray,
+    cross: int,
+    nearest: bool,
+    cancel: CancelFn | None,
+) -> tuple[np.ndarray, ...]:
+    """`core.voxel_preview_kernels.voxel_chunks` (voxel-nearest, or a cross-section too
+    big for a table) over every chunk, cancel checked between calls."""
+    xyz = prepared.xyz
+    rgb, inten = _columns(prepared)
+    outputs = new_outputs(len(xyz), _CHUNKS, len(rgb) > 0, len(inten) > 0, nearest)
+    workers = numba.get_num_threads()
+    for first in range(0, _CHUNKS, _CHUNKS_PER_CALL):  # cancel is checked between calls
+        check_cancel(cancel)
+        last = min(first + _CHUNKS_PER_CALL, _CHUNKS)
+        args = (prepared.lo, vs, dims[2], cross, starts, workers, outputs, first, last)
+        voxel_chunks(xyz, prepared.order, rgb, inten, *args)
+    return outputs
 
 
 def _kept(rows: np.ndarray, starts: np.ndarray, m: np.ndarray) -> np.ndarray:

@@ -29,11 +29,18 @@ def display_index(n_points: int, budget: int, seed: int = 0) -> np.ndarray | Non
         return None
     rng = np.random.default_rng(seed)
     if n_points <= 4 * budget:
-        return np.sort(rng.permutation(n_points)[:budget])
-    # Mark 1.2 * budget random rows (with repeats) in a mask: O(n) bytes and fast, where
-    # np.unique over the draws costs ~0.6 s. With n >= 4 * budget at least `budget` survive.
-    mask = np.zeros(n_points, dtype=bool)
-    mask[rng.integers(0, n_points, size=budget + budget // 5)] = True
+        # Keep each row with a chance a little over budget / n, then drop the few thousand
+        # extra at random: 20-35 ms, where a permutation and a sort took 0.35 s for a
+        # 2.7M-voxel preview on the UI thread.
+        extra = 6.0 * np.sqrt(budget) + 64  # six standard deviations of the kept count
+        mask = rng.random(n_points, dtype=np.float32) < (budget + extra) / n_points
+        if np.count_nonzero(mask) < budget:  # about once in a billion draws
+            return np.sort(rng.permutation(n_points)[:budget])
+    else:
+        # Mark 1.2 * budget random rows (with repeats) in a mask: O(n) bytes and fast, where
+        # np.unique over the draws costs ~0.6 s. With n >= 4 * budget at least `budget` survive.
+        mask = np.zeros(n_points, dtype=bool)
+        mask[rng.integers(0, n_points, size=budget + budget // 5)] = True
     picked = np.flatnonzero(mask)
     drop = rng.choice(len(picked), size=len(picked) - budget, replace=False)
     mask[picked[drop]] = False

@@ -6,8 +6,11 @@ work: each new setting cancels the running job and results of old settings are d
 A big cloud is prepared once per cloud and rotation, after its first preview
 (`core.voxel_preview`: its points sorted along x, a few seconds at 20M points); from then
 on the voxel methods' exact preview starts at once, without the pause that lets a drag
-finish, and takes 0.4-0.9 of the plain downsample's time (bench/bench_preview.py). The
-index map is made only when the sample is used.
+finish; voxel-mean takes 0.15-0.6 of the plain downsample's time at 5-20M points
+(bench/bench_preview.py). Its index map is made on a worker once the slider has rested
+for `MAP_DELAY_MS` (a newer step cancels it), or at "Use this sample" if not yet made.
+The view draws 150k of the preview's points first and the rest when it settles
+(`gui.preview_frames`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ PREPARE_FROM = 300_000
 #: Points the estimate counts (every k-th of the display subset), so the count answers
 #: within a frame at any cloud size.
 ESTIMATE_POINTS = 300_000
+#: A fast preview's index map is made this long after it arrived, unless the slider moves
+#: on: "Use this sample" then need not wait for it (0.4-1.4 s at 20M points).
+MAP_DELAY_MS = 300
 
 
 @dataclass
@@ -48,7 +54,7 @@ class PreviewResult:
     """
 
     sample: PointCloud
-    map_or_maker: np.ndarray | Callable[[], np.ndarray]
+    map_or_maker: np.ndarray | Callable[[CancelFn | None], np.ndarray]
     settings: DownsampleSettings
     seconds: float
     n_full: int
@@ -57,8 +63,12 @@ class PreviewResult:
     @property
     def index_map(self) -> np.ndarray:
         """Sample row (N,) int32 of every full point."""
+        return self.make_map()
+
+    def make_map(self, cancel: CancelFn | None = None) -> np.ndarray:
+        """The index map, made now if it was not yet (on a worker, or at Use)."""
         if callable(self.map_or_maker):
-            self.map_or_maker = self.map_or_maker()
+            self.map_or_maker = self.map_or_maker(cancel)
         return self.map_or_maker
 
 
@@ -180,6 +190,9 @@ class PreviewController(QObject):
         self._shown = LatestOnly(session, self, quiet=False)
         self._shown.on_cancelled = self.cancelled.emit
         self._preparing = LatestOnly(session, self)
+        self._mapping = LatestOnly(session, self)  # the index map, once the slider rests
+        self._map_timer = QTimer(self, singleShot=True, interval=MAP_DELAY_MS)
+        self._map_timer.timeout.connect(self._make_map)
         self._exact_timer = QTimer(self, singleShot=True, interval=EXACT_DELAY_MS)
         self._exact_timer.timeout.connect(self._submit_exact)
         self.latest: PreviewResult | None = None
@@ -197,6 +210,8 @@ class PreviewController(QObject):
         if cloud is None:
             return
         self.latest = None
+        self._map_timer.stop()
+        self._mapping.cancel()
         xyz = self.estimate_points(cloud)
         rotation, settings, n_full = state.rotation, state.downsample, len(cloud)
         exact = len(xyz) == n_full or settings.method not in VOXEL_METHODS
@@ -261,6 +276,19 @@ class PreviewController(QObject):
         self.latest = result
         self.computed.emit(result)
         self._prepare()
+        if callable(result.map_or_maker):
+            self._map_timer.start()
+
+    def _make_map(self) -> None:
+        result = self.latest
+        if result is None or not callable(result.map_or_maker):
+            return
+        self._mapping.submit(
+            "Making the index map",
+            lambda p, c: result.make_map(c),
+            lambda index_map: None,  # kept in the result
+            lambda sentence: None,  # "Use this sample" makes it again and says what failed
+        )
 
     def _prepare(self) -> None:
         """Prepare the current cloud and rotation for fast previews, once, after a preview."""
@@ -296,9 +324,11 @@ class PreviewController(QObject):
 
     def cancel(self) -> None:
         self._exact_timer.stop()
+        self._map_timer.stop()
         self._estimates.cancel()
         self._exact.cancel()
         self._shown.cancel()
+        self._mapping.cancel()
 
     def is_busy(self) -> bool:
         return (
@@ -307,4 +337,6 @@ class PreviewController(QObject):
             or self._exact.is_busy()
             or self._shown.is_busy()
             or self._preparing.is_busy()
+            or self._map_timer.isActive()
+            or self._mapping.is_busy()
         )

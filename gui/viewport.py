@@ -33,7 +33,7 @@ from gui.viewport_paint import (
     rotation_4x4,
     view_centre,
 )
-from gui.viewport_scene import Bounds, SceneDecor, set_camera
+from gui.viewport_scene import Bounds, SceneDecor, begin_preview_frame, set_camera
 
 #: After the last slider step or camera drag, wait this long before drawing every point.
 _SETTLE_MS = 250
@@ -201,7 +201,7 @@ class Viewport(QWidget):
         """Draw `cloud` (computed in frame `rotation`, default: the current one) where the
         sample goes until `set_preview(None)`: coarse at once, every point once settled."""
         self._preview = None if cloud is None else (cloud, title, rotation)
-        self._start_interactive()
+        begin_preview_frame(self.plotter, self.full_layer, self.sample_layer, cloud is not None)
         self._on_sample()
         self._settle.start()
 

@@ -12,6 +12,7 @@ from vtkmodules.vtkRenderingAnnotation import vtkScalarBarActor
 from vtkmodules.vtkRenderingCore import vtkTextActor
 
 from gui.coloring import bar_text, colormap_table
+from gui.preview_frames import begin_preview_frame  # noqa: F401  # re-exported to gui.viewport
 from gui.view_legend import ClassLegend
 
 HINT = "Open a point cloud (Ctrl+O), drop a file here,\nor try File > Open Sample Scene"

@@ -1,0 +1,94 @@
+"""Voxel slider steps redraw only the preview's side of the window, and the picture is the
+one a full redraw gives (gui/preview_frames.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gui.preview_frames import PREVIEW_POINTS, UnchangedRendererSkip
+from tests.gui.conftest import wait_for_preview
+
+
+@pytest.fixture
+def previewing(qtbot, main_window):
+    """The window on a 400k-point room, prepared for the fast preview, side by side."""
+    from core.scene import SCENE_CLASSES, make_scene
+
+    session, panel = main_window.session, main_window.panels["Downsample"]
+    session.set_cloud(make_scene(400_000, seed=3), None)
+    session.set_classes(SCENE_CLASSES)
+    qtbot.waitUntil(lambda: panel.preview.prepared is not None, timeout=60_000)
+    wait_for_preview(qtbot, main_window)
+    session.set_display(replace(session.state.display, show="side-by-side"))
+    return main_window
+
+
+def step_slider(qtbot, window, cm: float) -> None:
+    from gui.panels.downsample_panel import cm_to_slider
+
+    panel = window.panels["Downsample"]
+    panel.voxel_slider.setValue(cm_to_slider(cm, *panel.range_cm))
+    qtbot.waitUntil(lambda: panel.preview.latest is not None, timeout=30_000)
+    assert abs(panel.preview.latest.settings.voxel_size * 100 - cm) < 0.2
+
+
+def full_redraw(viewport) -> np.ndarray:
+    """The window's picture with every renderer drawn."""
+    skip = UnchangedRendererSkip.of(viewport.plotter)
+    armed, skip.armed = skip.armed, False
+    try:
+        return viewport.image()
+    finally:
+        skip.armed = armed
+
+
+def settle(qtbot, viewport) -> None:
+    qtbot.waitUntil(lambda: not viewport._settle.isActive(), timeout=5_000)
+
+
+def test_slider_steps_leave_the_unchanged_full_view_out(qtbot, previewing) -> None:
+    from gui.layer import INTERACTIVE_POINTS
+
+    viewport = previewing.viewport
+    skip = UnchangedRendererSkip.of(viewport.plotter)
+    viewport.set_preview(None)  # the full cloud alone, as before the first step
+    settle(qtbot, viewport)
+    viewport.image()
+    full_verts = viewport.full_layer.mesh.n_verts
+    # The first step turns the view side by side: the full cloud is drawn again, coarse.
+    step_slider(qtbot, previewing, 1.0)
+    np.testing.assert_array_equal(viewport.image(), full_redraw(viewport))
+    assert viewport.full_layer.mesh.n_verts <= INTERACTIVE_POINTS + 1 < full_verts
+    settle(qtbot, viewport)
+    assert viewport.full_layer.mesh.n_verts == full_verts  # every drawn point again
+    for cm in (3.0, 2.0):
+        step_slider(qtbot, previewing, cm)
+        before = skip.frames_left_out
+        shown = viewport.image()  # the coarse frame of this step
+        assert skip.frames_left_out > before
+        # Only the preview is coarse; the full cloud keeps every drawn point.
+        assert viewport.sample_layer.mesh.n_verts <= PREVIEW_POINTS + 1
+        assert viewport.full_layer.mesh.n_verts == full_verts
+        np.testing.assert_array_equal(shown, full_redraw(viewport))
+    settle(qtbot, viewport)
+    settled = viewport.image()  # every preview point, the full view still left out
+    n_sample = len(previewing.panels["Downsample"].preview.latest.sample)
+    assert viewport.sample_layer.mesh.n_verts == n_sample > PREVIEW_POINTS
+    np.testing.assert_array_equal(settled, full_redraw(viewport))
+
+
+def test_a_change_to_the_full_view_is_drawn_while_previewing(qtbot, previewing) -> None:
+    viewport, session = previewing.viewport, previewing.session
+    step_slider(qtbot, previewing, 2.0)
+    before = viewport.image()
+    session.set_display(replace(session.state.display, color_by="height"))
+    recoloured = viewport.image()
+    assert not np.array_equal(before, recoloured)
+    np.testing.assert_array_equal(recoloured, full_redraw(viewport))
+    viewport.camera_preset("top")  # the shared camera moves: both sides drawn again
+    turned = viewport.image()
+    assert not np.array_equal(recoloured, turned)
+    np.testing.assert_array_equal(turned, full_redraw(viewport))
