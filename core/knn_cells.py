@@ -49,23 +49,24 @@ def sort_by_cell(cells, n_cells):  # pragma: no cover - compiled
     A counting sort: O(N + cells), where np.argsort of the keys costs 5x more.
     """
     count = np.zeros(n_cells + 1, np.int32)
+    inside = 0
     for c in cells:
         if c >= 0:
             count[c + 1] += 1
+            inside += 1
+    # One pass over the cells finds the groups and the prefix sums (cells outnumber queries).
+    group_cell = np.empty(min(n_cells, inside), np.int64)
+    group_start = np.empty(min(n_cells, inside) + 1, np.int64)
     groups = 0
     for c in range(n_cells):
-        groups += count[c + 1] > 0
+        if count[c + 1] > 0:
+            group_cell[groups] = c
+            group_start[groups] = count[c]
+            groups += 1
         count[c + 1] += count[c]
-    rows = np.empty(count[n_cells], np.int64)
-    group_cell = np.empty(groups, np.int64)
-    group_start = np.empty(groups + 1, np.int64)
-    g = 0
-    for c in range(n_cells):
-        if count[c + 1] > count[c]:
-            group_cell[g] = c
-            group_start[g] = count[c]
-            g += 1
-    group_start[groups] = count[n_cells]
+    group_start[groups] = inside
+    group_cell, group_start = group_cell[:groups].copy(), group_start[: groups + 1].copy()
+    rows = np.empty(inside, np.int64)
     for i in range(cells.shape[0]):
         c = cells[i]
         if c >= 0:

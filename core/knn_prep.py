@@ -3,7 +3,8 @@
 On scans of a few hundred thousand points these steps were a third of the carry-back:
 numpy's fancy indexing of (N, 3) rows (``xyz[order]``) costs 5-10x a compiled copy, and
 sizing the cells through a full voxel grouping cost more than the grid itself. Each
-step here is one compiled pass, the copies on both cores.
+step here is one compiled pass. The copies run on one thread: they take a few
+milliseconds, and waking a second thread on a shared machine can cost as much.
 """
 
 # mypy: disable-error-code="assignment"
@@ -79,24 +80,24 @@ def sort_sample(xyz, codes, lo, h, dims):  # pragma: no cover - compiled
     return starts, pts, out_codes
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def gather_rows(xyz, rows, out):  # pragma: no cover - compiled
     """out[j] = xyz[rows[j]] for (n, 3) out: the chunk's queries in cell order."""
-    for j in numba.prange(rows.shape[0]):
+    for j in range(rows.shape[0]):
         r = rows[j]
         out[j, 0], out[j, 1], out[j, 2] = xyz[r, 0], xyz[r, 1], xyz[r, 2]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def scatter_codes(got, rows, won):  # pragma: no cover - compiled
     """won[rows[j]] = got[j]: the chunk's votes back in the cloud's order."""
-    for j in numba.prange(rows.shape[0]):
+    for j in range(rows.shape[0]):
         won[rows[j]] = got[j]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def codes_to_labels(won, classes, unlabeled, out):  # pragma: no cover - compiled
     """out[i] = classes[won[i]], or `unlabeled` where the code is negative (no voter)."""
-    for i in numba.prange(won.shape[0]):
+    for i in range(won.shape[0]):
         w = won[i]
         out[i] = classes[w] if w >= 0 else unlabeled

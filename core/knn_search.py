@@ -43,7 +43,8 @@ def beyond_block(
     nx, ny, nz = dims[0], dims[1], dims[2]
     cx, cy, cz = cell_xyz
     slack = 1e-9 * h
-    reach = max(np.int64(np.sqrt(best_d[k - 1]) / h) + 2, done)
+    # A cell d columns away lies at least (d - 1) h from the query.
+    reach = max(np.int64((np.sqrt(best_d[k - 1]) + slack) / h) + 1, done)
     for jx in range(max(cx - reach, 0), min(cx + reach, nx - 1) + 1):
         gx = max(_gap(px, lo[0] + jx * h, h) - slack, 0.0)
         if gx * gx > best_d[k - 1]:
