@@ -302,3 +302,23 @@ def test_fit_fits_the_tile_shown(qtbot, main_window, scene, tmp_path, monkeypatc
     press_shortcut(qtbot, window, Qt.Key.Key_T)
     window.viewport.plotter.render()
     assert 0.84 < _fill(window, cloud.xyz[inside]) < 0.9
+
+
+def test_a_screenshot_of_the_orthographic_view(qtbot, main_window, scene, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from gui.screenshot import save_window
+
+    window = main_window
+    window.session.set_cloud(replace(scene[0]), None)
+    press_shortcut(qtbot, window, Qt.Key.Key_T)
+    path = tmp_path / "top.png"
+    view = window.viewport
+    save_window(window, view.plotter, view.image(), path)
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (window.width(), window.height())
+    # The room's floor fills most of the view's middle: not the background.
+    corner = view.plotter.mapTo(window, view.plotter.rect().center())
+    colour = image.pixelColor(corner.x(), corner.y())
+    assert (colour.red(), colour.green(), colour.blue()) != (30, 30, 36)
+    assert _parallel(window)
