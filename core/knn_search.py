@@ -5,9 +5,9 @@ closer than its k-th candidate can hold a better one, so it visits those cells a
 column by column, instead of whole rings of cells (`core.voxel.ring_search` scans the
 98 cells of ring 2 and the 218 of ring 3 though a sparse fringe's query needs a few).
 
-`scan_all` takes the few queries whose neighbours are too far for rings (blob fringes
-ten cells from anything): a scan of the whole sample costs about a millisecond each,
-where building a tree for them cost 0.06-0.1 s at a million sample points.
+`few_far` takes the few queries the cells gave up on (outside the grid, or blob fringes
+ten cells from anything): rings, then a scan of the whole sample, about a millisecond
+each, where building a tree for them cost 0.06-0.1 s at a million sample points.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from core.voxel import cube_gap, offer
+from core.voxel import cube_gap, offer, ring_search
 
-#: Far queries up to this many are scanned against the whole sample, more go to a tree.
+#: Far queries up to this many are searched by `few_far`, more by rings and a tree.
 SCAN_ALL_UP_TO = 64
+#: Far queries up to this many are searched on one thread (rings cost microseconds).
+ONE_THREAD_UP_TO = 4096
 #: Whole rings of cells searched around a sparse query (a ring costs (2r + 1)^2 cells).
 MAX_RINGS = 8
 
@@ -213,17 +215,23 @@ def search_alone(px, py, pz, grid, k, max_d2, cell, cell_xyz, best_d, best_i):  
     return past_block(px, py, pz, grid, k, max_d2, cell_xyz, best_d, best_i, cnt)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def scan_all(queries, pts, k, max_d2, out_d2, out_i):  # pragma: no cover - compiled
-    """Exact k nearest (squared distances, rows; -1 = none) of each query by a full scan."""
-    for q in numba.prange(queries.shape[0]):
+@numba.njit(cache=True, nogil=True)
+def few_far(queries, pts, starts, lo, h, dims, k, max_d2, scan, out_d2, out_i):  # pragma: no cover
+    """Exact k nearest (squared distances, rows; -1 = none) of a few far queries.
+
+    Rings first (`core.voxel.ring_search`); where they give up, a scan of the whole
+    sample if `scan`, else rows of -2. One thread: the queries are few (outside the grid
+    or in a sparse fringe), and waking a second thread took 6-10 ms on the shared
+    machine, more than their search.
+    """
+    for q in range(queries.shape[0]):
         best_d, best_i = out_d2[q], out_i[q]
         best_d[:] = np.inf
         best_i[:] = -1
         px, py, pz = queries[q, 0], queries[q, 1], queries[q, 2]
-        cnt = 0
-        for p in range(pts.shape[0]):
-            d2 = (pts[p, 0] - px) ** 2 + (pts[p, 1] - py) ** 2
-            d2 += (pts[p, 2] - pz) ** 2
-            if d2 <= max_d2 and (cnt < k or d2 < best_d[k - 1]):
-                cnt = offer(d2, p, best_d, best_i, cnt, k)
+        if ring_search(px, py, pz, pts, starts, lo, h, dims, k, max_d2, 0, best_d, best_i, 0) >= 0:
+            continue
+        best_d[:] = np.inf
+        best_i[:] = -1 if scan else -2
+        if scan:
+            _offer_all(px, py, pz, pts, 0, pts.shape[0], k, max_d2, best_d, best_i, 0)

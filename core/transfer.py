@@ -10,7 +10,7 @@ from core.cloud import UNLABELED
 from core.errors import InputError
 from core.knn_cells import FAR, make_rule, query_cells, sort_by_cell, vote_by_cells
 from core.knn_prep import codes_to_labels, gather_rows, occupied_cells, scatter_codes, sort_sample
-from core.knn_search import SCAN_ALL_UP_TO, scan_all
+from core.knn_search import ONE_THREAD_UP_TO, SCAN_ALL_UP_TO, few_far
 from core.progress import CancelFn, ProgressFn, chunked, report
 from core.voxel import corners, ring_knn
 
@@ -274,12 +274,16 @@ class NeighbourGrid:
         d2 = np.empty((len(queries), k))
         rows = np.empty((len(queries), k), np.int64)
         queries = np.ascontiguousarray(queries, dtype=np.float64)
-        ring_knn(queries, self.pts, self.starts, self.lo, self.h, self.dims, k, max_d2, d2, rows)
+        grid = (self.pts, self.starts, self.lo, self.h, self.dims)
+        if len(queries) <= ONE_THREAD_UP_TO:
+            few_far(queries, *grid, k, max_d2, False, d2, rows)
+        else:
+            ring_knn(queries, *grid, k, max_d2, d2, rows)
         far = np.flatnonzero(rows[:, 0] == -2)
         if 0 < len(far) <= SCAN_ALL_UP_TO:
-            # A few far queries: a scan of the sample each costs less than building a tree.
-            far_d2, far_rows = np.empty((len(far), k)), np.empty((len(far), k), np.int64)
-            scan_all(queries[far], self.pts, k, max_d2, far_d2, far_rows)
+            # A few: a scan of the sample each, cheaper than building a tree.
+            far_d2, far_rows = d2[far], rows[far]
+            few_far(queries[far], *grid, k, max_d2, True, far_d2, far_rows)
             d2[far], rows[far] = far_d2, far_rows
         elif len(far):
             if self._tree is None:
