@@ -111,3 +111,24 @@ def test_a_newer_slider_step_stops_it_after_a_quarter() -> None:
     with pytest.raises(Cancelled):
         voxel_preview(prepared, "voxel-mean", 0.05, cancel)
     assert len(asked) == 3  # before the second of the four compiled calls
+
+
+def test_a_wall_across_x_at_fine_voxels() -> None:
+    # A wall facing x puts 100-150k points into one slab with 90-150k cells in its cross-
+    # section (the table and sums out of the cache): the same voxels, means, colours,
+    # intensities and index map as core.
+    rng = np.random.default_rng(7)
+    wall = np.column_stack([rng.normal(0, 0.002, 150_000), rng.random((150_000, 2)) * [5, 3]])
+    room = rng.random((50_000, 3)) * [6, 5, 3]
+    xyz = np.vstack([wall, room])
+    cloud = PointCloud(
+        xyz=xyz,
+        rgb=rng.integers(0, 256, (len(xyz), 3)).astype(np.uint8),
+        intensity=rng.random(len(xyz)).astype(np.float32),
+    )
+    prepared = prepare(cloud)
+    for voxel_size in (0.01, 0.013):
+        assert_same(
+            voxel_preview(prepared, "voxel-mean", voxel_size),
+            downsample(cloud, "voxel-mean", voxel_size=voxel_size),
+        )
