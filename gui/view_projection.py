@@ -32,7 +32,6 @@ class ViewProjection(QObject):
         self.viewport.decor.orthographic = self.orthographic  # what camera_preset("iso") uses
         self._switch(self.orthographic)
         if self.action is not None:
-            self.action.setToolTip(self.action.statusTip())
             self.action.setChecked(self.orthographic)
         plotter = self.viewport.plotter
         plotter.iren.add_observer("StartInteractionEvent", self._interaction_started)
@@ -73,11 +72,19 @@ class ViewProjection(QObject):
         return self.viewport.plotter.renderers[0]  # the cameras are linked: one for both
 
 
+#: The View toolbar: the presets, then the toggle (CloudCompare keeps its views at hand too).
+TOOLBAR = ("view_top", "view_front", "view_side", "view_iso", "orthographic")
+
+
 def install_view_projection(window: Any) -> ViewProjection:
-    """The projection keeper, and a View toolbar with its toggle."""
+    """The projection keeper, and a View toolbar with the presets and the toggle."""
     projection = ViewProjection(window)
-    if projection.action is not None:
+    actions = [window.actions_by_key[key] for key in TOOLBAR if key in window.actions_by_key]
+    if actions:
         toolbar = window.addToolBar("View")
         toolbar.setObjectName("toolbar_view")  # saveState needs names
-        toolbar.addAction(projection.action)
+        for action in actions:
+            # Rich text, so Qt wraps a long tip instead of one line across the screen.
+            action.setToolTip(f"<p>{action.statusTip()} ({action.shortcut().toString()})</p>")
+            toolbar.addAction(action)
     return projection
