@@ -93,14 +93,34 @@ def _fill(window, xyz: np.ndarray) -> float:
     return float(max(span[0] / width, span[1] / height))
 
 
+def _focal_metre(window) -> np.ndarray:
+    """(2, 3): the focal point and a point 1 m to its right on screen."""
+    camera = _camera(window)
+    right = np.cross(camera.GetDirectionOfProjection(), camera.GetViewUp())
+    focal = np.asarray(camera.GetFocalPoint())
+    return np.array([focal, focal + right / np.linalg.norm(right)])
+
+
+def _pixels(window, xyz: np.ndarray) -> np.ndarray:
+    """Screen pixels of world points through the camera as drawn (either projection)."""
+    from core.labeling.projection import project_points
+    from gui.paint_view import target_camera
+
+    return project_points(xyz, target_camera(window.viewport, "full"))[0]
+
+
 def test_toggle_and_presets_set_the_parallel_projection(qtbot, main_window, scene):
     window = main_window
     action = window.actions_by_key["orthographic"]
     assert "Top, Front and Side" in action.toolTip() and "Iso" in action.toolTip()
     window.session.set_cloud(replace(scene[0]), None)
     assert not _parallel(window) and not action.isChecked()  # the default: perspective
+    probe = _focal_metre(window)
+    before = _pixels(window, probe)
     press_shortcut(qtbot, window, Qt.Key.Key_O)
     assert _parallel(window) and action.isChecked() and window.settings.orthographic()
+    # The switch keeps what lies at the focal point its size on screen: no jump.
+    np.testing.assert_allclose(_pixels(window, probe), before, atol=1.0)
     press_shortcut(qtbot, window, Qt.Key.Key_O)
     assert not _parallel(window) and not window.settings.orthographic()
     # Top, Front and Side are orthographic whatever the choice, and fit the room tightly
