@@ -67,14 +67,15 @@ class UnchangedRendererSkip:
     def _frame_starts(self, *_: object) -> None:
         self._counted = bool(self._renderer.GetDraw())  # not when the layout hides it
         when_changed, self.when_changed = self.when_changed, None
-        if not (self._counted and self.armed):
+        if not self._counted:
             return
-        if self.picture() == self._drawn:
+        if self.picture() != self._drawn:
+            if when_changed is not None:
+                when_changed()
+        elif self.armed:
             self._renderer.SetDraw(False)
             self._left_out = True
             self.frames_left_out += 1
-        elif when_changed is not None:
-            when_changed()
 
     def _frame_ends(self, *_: object) -> None:
         if self._left_out:
@@ -93,3 +94,12 @@ def begin_preview_frame(plotter: Any, full_layer: Any, sample_layer: Any, shown:
     skip.armed = shown
     skip.when_changed = (lambda: full_layer.set_interactive(True)) if shown else None
     sample_layer.set_interactive(True, PREVIEW_POINTS)
+
+
+def coarse_until_preview(viewport: Any) -> None:
+    """The first slider step turns the view side by side and refreshes the full cloud's
+    colours before its preview arrives: that frame draws the full cloud coarse too (it drew
+    every point, 1.6 s of the window's time at 20M points), and the preview's settle draws
+    every point again."""
+    layer = viewport.full_layer
+    UnchangedRendererSkip.of(viewport.plotter, 0).when_changed = lambda: layer.set_interactive(True)

@@ -34,6 +34,7 @@ from gui.lod import human_count
 from gui.panels import downsample_scale as scale_rules
 from gui.panels.compare_box import CompareBox
 from gui.preview import PreviewController, PreviewResult
+from gui.preview_frames import coarse_until_preview
 from gui.session import DownsampleSettings, Session
 from gui.viewport import Viewport
 from gui.workers import Job, LatestOnly, run_job
@@ -218,6 +219,7 @@ class DownsamplePanel(QWidget):
             return
         if self.session.state.cloud is not None and self.session.state.display.show == "full":
             # The user is tuning the sample: show it beside the full cloud.
+            coarse_until_preview(self.viewport)
             self.session.set_display(replace(self.session.state.display, show="side-by-side"))
         self._request_preview()
 

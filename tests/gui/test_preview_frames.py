@@ -92,3 +92,25 @@ def test_a_change_to_the_full_view_is_drawn_while_previewing(qtbot, previewing) 
     turned = viewport.image()
     assert not np.array_equal(recoloured, turned)
     np.testing.assert_array_equal(turned, full_redraw(viewport))
+
+
+def test_the_first_step_draws_the_full_cloud_coarse_until_the_preview_settles(
+    qtbot, previewing
+) -> None:
+    from gui.panels.downsample_panel import cm_to_slider
+
+    viewport, session = previewing.viewport, previewing.session
+    panel = previewing.panels["Downsample"]
+    viewport.set_preview(None)
+    session.set_display(replace(session.state.display, show="full"))
+    settle(qtbot, viewport)
+    viewport.image()
+    full_verts = viewport.full_layer.mesh.n_verts
+    panel.voxel_slider.setValue(cm_to_slider(4.0, *panel.range_cm))  # turns side by side
+    assert session.state.display.show == "side-by-side"
+    viewport.image()  # the frame before the preview arrives
+    assert viewport.full_layer.mesh.n_verts < full_verts
+    wait_for_preview(qtbot, previewing)
+    settle(qtbot, viewport)
+    assert viewport.full_layer.mesh.n_verts == full_verts
+    np.testing.assert_array_equal(viewport.image(), full_redraw(viewport))
