@@ -4,9 +4,10 @@ A tree search (or a search per query in the cloud's own order) jumps around memo
 each query touches a few cache lines of the sample nobody touched just before. Here
 the queries are sorted by the cell of the sample's grid they fall in; for each cell the
 sample points of its 3 x 3 x 3 block of cells are gathered once into a small contiguous
-buffer, and every query of the cell scans that buffer. A query whose k-th neighbour
-lies closer than the block's outside is done; the few others continue ring by ring
-(`core.voxel.ring_search`). The vote is taken in the same pass, with scikit-learn's
+buffer, and every query of the cell scans that buffer (a query alone in its cell reads
+the block straight from the grid). A query whose k-th neighbour lies closer than the
+block's outside is done; the few others visit only the cells closer than their k-th
+candidate (`core.knn_search`). The vote is taken in the same pass, with scikit-learn's
 rules (ties to the lowest label; with distance weights a zero distance wins outright).
 """
 
