@@ -18,7 +18,12 @@ from PySide6.QtWidgets import QApplication
 
 from core.cloud import UNLABELED
 from gui.paint_view import COLUMNS, renderer_rect
-from tests.gui.conftest import load_review_scene, voxel_nearest_scene, wait_for_job
+from tests.gui.conftest import (
+    load_review_scene,
+    voxel_nearest_scene,
+    wait_for_job,
+    wait_for_preview,
+)
 from tests.gui.test_newcomer_stale import press_shortcut
 
 LEFT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton
@@ -29,6 +34,14 @@ PLANT = 3
 @pytest.fixture(scope="module")
 def scene():
     return voxel_nearest_scene(120_000, 5, 0.05)
+
+
+@pytest.fixture(autouse=True)
+def previews_done(qtbot, main_window):
+    """The downsample panel's live preview of a cloud loaded here ends in this test: one
+    delivered to the closed window after it raised in the next test (gui/preview_frames)."""
+    yield
+    wait_for_preview(qtbot, main_window)
 
 
 def _camera(window):
@@ -162,8 +175,6 @@ def test_toggle_and_presets_set_the_parallel_projection(qtbot, main_window, scen
 @pytest.fixture
 def labeling_from_top(qtbot, main_window, tmp_path, monkeypatch, scene):
     """The sample from the top (orthographic), in Label mode, every sample point unlabeled."""
-    from tests.gui.conftest import wait_for_preview
-
     session = load_review_scene(main_window, tmp_path, monkeypatch, scene, 0.05)
     wait_for_preview(qtbot, main_window)  # the panel's live preview would cover the sample
     session.set_sample_labels(np.full(len(session.state.sample), UNLABELED, np.uint8))
@@ -256,6 +267,7 @@ def test_the_choice_survives_a_restart(qtbot, main_window, dialogs, scene):
         press_shortcut(qtbot, again, Qt.Key.Key_O)
         assert not _parallel(again)
     finally:
+        wait_for_preview(qtbot, again)
         again.close()
         again.deleteLater()
     assert not Settings(path).orthographic()

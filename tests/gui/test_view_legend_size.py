@@ -10,11 +10,20 @@ import numpy as np
 import pytest
 
 from core.scene import SCENE_CLASSES, make_scene
+from tests.gui.conftest import wait_for_preview
 
 
 @pytest.fixture(scope="module")
 def room():
     return make_scene(30_000, seed=3)
+
+
+@pytest.fixture(autouse=True)
+def previews_done(qtbot, main_window):
+    """The downsample panel's live preview of a cloud loaded here ends in this test: one
+    delivered to the closed window after it raised in the next test (gui/preview_frames)."""
+    yield
+    wait_for_preview(qtbot, main_window)
 
 
 def _pixels_of(image: np.ndarray, box, colour, height: int) -> int:
