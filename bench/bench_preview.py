@@ -10,10 +10,11 @@ is prepared once (`core.voxel_preview.prepare`); then each slider step is timed 
 ``setValue`` to the end of the frame showing its exact preview (VTK's render
 ``EndEvent``), and its stages are timed again one by one on the same prepared cloud:
 grouping with the sums (the voxel-mean pass, `core.voxel_preview_means`), keeping the
-voxels, the index map (made only at "Use this sample": the pass again, writing each
-point's voxel), the upload to VTK, the coarse frame (the preview's first 150k points; the
-unchanged full view is left out, `gui.preview_frames`) and the full-detail frame. The
-plain `core.downsample` (the preview before) is timed beside it.
+voxels, the index map (the pass again, writing each point's voxel: made on a worker once
+the slider rests, or at "Use this sample"), the upload to VTK, the coarse frame (150k of
+the preview's points; the unchanged full view is left out, `gui.preview_frames`) and the
+full-detail frame. The plain `core.downsample` (the preview before) is timed beside it.
+The steps follow each other as in a drag: the view stays side by side.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def run(sizes: tuple[int, ...] | list[int] = SIZES) -> str:
         "its downsample (worker)",
         "group + sums",
         "keep voxels",
-        "index map (at Use)",
+        "index map (worker, once the slider rests)",
         "upload to VTK",
         "coarse frame",
         "full frame",
