@@ -41,6 +41,10 @@ PREPARE_FROM = 300_000
 #: Points the estimate counts (every k-th of the display subset), so the count answers
 #: within a frame at any cloud size.
 ESTIMATE_POINTS = 300_000
+#: A prepared cloud smaller than this shows its exact count within about 0.2 s, so no
+#: estimate is made: its core would only delay the exact preview (by 10-35 ms at 5M points,
+#: bench_preview's steps with and without it in one process).
+ESTIMATE_PREPARED_FROM = 10_000_000
 #: A fast preview's index map is made this long after it arrived, unless the slider moves
 #: on: "Use this sample" then need not wait for it (0.4-1.4 s at 20M points).
 MAP_DELAY_MS = 300
@@ -215,15 +219,19 @@ class PreviewController(QObject):
         xyz = self.estimate_points(cloud)
         rotation, settings, n_full = state.rotation, state.downsample, len(cloud)
         exact = len(xyz) == n_full or settings.method not in VOXEL_METHODS
-        # The estimate (10-20 ms of one core) keeps the count following a drag even when
-        # the exact preview takes a few tenths of a second.
-        self._estimates.submit(
-            "Estimating the sample size",
-            lambda p, c: estimate_count(xyz, rotation, settings, n_full),
-            lambda n: self.estimated.emit(n, exact),
-            self.failed.emit,
-        )
-        if self._prepared_now() is not None:
+        fast = self._prepared_now() is not None
+        if not fast or n_full >= ESTIMATE_PREPARED_FROM:
+            # The estimate (10-20 ms of one core) keeps the count following a drag even
+            # when the exact preview takes a few tenths of a second.
+            self._estimates.submit(
+                "Estimating the sample size",
+                lambda p, c: estimate_count(xyz, rotation, settings, n_full),
+                lambda n: self.estimated.emit(n, exact),
+                self.failed.emit,
+            )
+        else:
+            self._estimates.cancel()  # an older step's estimate must not show meanwhile
+        if fast:
             self._exact_timer.stop()
             self._submit_exact()  # no pause for the drag to finish: stale ones stop early
         else:
