@@ -208,9 +208,12 @@ def _means(
     rgb, inten = _columns(prepared)
     outputs = mean_outputs(len(prepared.xyz), _CHUNKS, len(rgb) > 0, len(inten) > 0, with_map)
     workers = numba.get_num_threads()
-    for first in range(0, _CHUNKS, _CHUNKS_PER_CALL):
+    # The index map's pass runs in the background once the slider rests: a chunk a worker
+    # per call, so a new slider step stops it within an eighth.
+    per_call = workers if with_map else _CHUNKS_PER_CALL
+    for first in range(0, _CHUNKS, per_call):
         check_cancel(cancel)
-        last = min(first + _CHUNKS_PER_CALL, _CHUNKS)
+        last = min(first + per_call, _CHUNKS)
         args = (prepared.lo, vs, dims[2], dims[1] * dims[2], starts, workers, outputs)
         voxel_means(prepared.xyz, rgb, inten, *args, first, last)
     return outputs

@@ -46,8 +46,9 @@ ESTIMATE_POINTS = 300_000
 #: bench_preview's steps with and without it in one process).
 ESTIMATE_PREPARED_FROM = 10_000_000
 #: A fast preview's index map is made this long after it arrived, unless the slider moves
-#: on: "Use this sample" then need not wait for it (0.4-1.4 s at 20M points).
-MAP_DELAY_MS = 300
+#: on: "Use this sample" then need not wait for it (0.4-1.4 s at 20M points). A step after
+#: it started waits for an eighth of it at most (the pass checks cancel a chunk a worker).
+MAP_DELAY_MS = 500
 
 
 @dataclass

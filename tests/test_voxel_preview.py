@@ -132,3 +132,21 @@ def test_a_wall_across_x_at_fine_voxels() -> None:
             voxel_preview(prepared, "voxel-mean", voxel_size),
             downsample(cloud, "voxel-mean", voxel_size=voxel_size),
         )
+
+
+def test_the_index_maps_pass_stops_at_a_newer_step_and_runs_again_later() -> None:
+    from core.errors import Cancelled
+
+    cloud = make_scene(50_000)
+    fast = voxel_preview(prepare(cloud), "voxel-mean", 0.05)
+    asked: list[int] = []
+
+    def cancel() -> bool:  # a newer slider step arrives during the first chunk
+        asked.append(1)
+        return len(asked) > 1
+
+    with pytest.raises(Cancelled):
+        fast.index_map(cancel)
+    assert len(asked) == 2 and fast.met is None
+    reference = downsample(cloud, "voxel-mean", voxel_size=0.05)
+    np.testing.assert_array_equal(fast.index_map(), reference.index_map)
