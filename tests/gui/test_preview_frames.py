@@ -33,6 +33,7 @@ def step_slider(qtbot, window, cm: float) -> None:
     panel.voxel_slider.setValue(cm_to_slider(cm, *panel.range_cm))
     qtbot.waitUntil(lambda: panel.preview.latest is not None, timeout=30_000)
     assert abs(panel.preview.latest.settings.voxel_size * 100 - cm) < 0.2
+    window.viewport._settle.stop()  # on a busy machine 250 ms pass before the checks
 
 
 def full_redraw(viewport) -> np.ndarray:
@@ -46,6 +47,8 @@ def full_redraw(viewport) -> np.ndarray:
 
 
 def settle(qtbot, viewport) -> None:
+    """The view settles: every point drawn (as 250 ms after the last step)."""
+    viewport._settle.start()
     qtbot.waitUntil(lambda: not viewport._settle.isActive(), timeout=5_000)
 
 
