@@ -25,7 +25,8 @@ from vtkmodules.vtkRenderingCore import (
     vtkTextActor,
 )
 
-from core.classes import LabelClass
+from core.classes import UNLABELED_COLOR, LabelClass
+from core.cloud import UNLABELED
 from gui.coloring import field_legend, field_name
 
 #: More rows than this would cover the view; the rest are summed up in one line.
@@ -209,4 +210,15 @@ def legend_classes(state: Any, labels: Any, source: Any = None) -> list[LabelCla
         return field_legend(source.cloud, state.display.color_by, rows)
     if state.display.color_by != "labels" or labels is None or not state.classes:
         return None
-    return [c for c in state.classes if c.id not in state.display.hidden_classes]
+    listed = [c for c in state.classes if c.id not in state.display.hidden_classes]
+    if state.display.show_unlabeled and _draws_unlabeled(labels, source):
+        # Painting the full cloud starts from nothing: its grey must be named too.
+        listed.append(LabelClass(UNLABELED, "unlabeled", UNLABELED_COLOR))
+    return listed
+
+
+def _draws_unlabeled(labels: np.ndarray, source: Any) -> bool:
+    """Whether any point drawn from `source` (all of `labels` without one) is unlabeled."""
+    rows = getattr(source, "rows", None)
+    drawn = labels if rows is None else labels[rows]
+    return bool(np.any(drawn == UNLABELED))

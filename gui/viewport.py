@@ -370,6 +370,7 @@ class Viewport(QWidget):
         column = 0 if layer is self.full_layer else 1
         self.decor.set_text(column, layer_text(source, display.color_by))
         labels = state.labels_sample if target == "sample" else _full_labels(self)
+        labels = source.labels if labels is None else labels  # a sample keeping its file's
         self.decor.legend.set_classes(column, legend_classes(state, labels, source))
         self.decor.set_height_range(column, height_range, display.color_by)
 
