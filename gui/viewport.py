@@ -200,6 +200,8 @@ class Viewport(QWidget):
     ) -> None:
         """Draw `cloud` (computed in frame `rotation`, default: the current one) where the
         sample goes until `set_preview(None)`: coarse at once, every point once settled."""
+        if self._closed():
+            return  # a preview finishing after the window closed has nowhere to go
         self._preview = None if cloud is None else (cloud, title, rotation)
         begin_preview_frame(self.plotter, self.full_layer, self.sample_layer, cloud is not None)
         self._on_sample()
