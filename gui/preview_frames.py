@@ -90,6 +90,8 @@ def begin_preview_frame(plotter: Any, full_layer: Any, sample_layer: Any, shown:
     cloud's unchanged renderer (column 0) out of the frames while a preview is shown. If
     the full cloud must be drawn in the next frame (the first step switches the view to
     side by side), it is drawn coarse too: every point 250 ms later, as the preview."""
+    if getattr(plotter, "_closed", False):
+        return  # the window closed under a preview on its way: nothing to draw
     skip = UnchangedRendererSkip.of(plotter, 0)
     skip.armed = shown
     skip.when_changed = (lambda: full_layer.set_interactive(True)) if shown else None
@@ -101,5 +103,7 @@ def coarse_until_preview(viewport: Any) -> None:
     colours before its preview arrives: that frame draws the full cloud coarse too (it drew
     every point, 1.6 s of the window's time at 20M points), and the preview's settle draws
     every point again."""
+    if getattr(viewport.plotter, "_closed", False):
+        return
     layer = viewport.full_layer
     UnchangedRendererSkip.of(viewport.plotter, 0).when_changed = lambda: layer.set_interactive(True)
