@@ -331,6 +331,11 @@ class PreviewController(QObject):
         self._preparing.cancel()
         self.prepared = None
 
+    def stop_map(self) -> None:
+        """Stop making the latest preview's index map in the background (Use makes it)."""
+        self._map_timer.stop()
+        self._mapping.cancel()
+
     def cancel(self) -> None:
         self._exact_timer.stop()
         self._map_timer.stop()

@@ -117,3 +117,26 @@ def test_the_first_step_draws_the_full_cloud_coarse_until_the_preview_settles(
     settle(qtbot, viewport)
     assert viewport.full_layer.mesh.n_verts == full_verts
     np.testing.assert_array_equal(viewport.image(), full_redraw(viewport))
+
+
+def test_use_before_the_map_is_made_makes_it_on_a_worker(qtbot, previewing) -> None:
+    """ "Use this sample" clicked before the background map: the map is made on a worker
+    and the sample's map is the one core's downsample gives."""
+    from PySide6.QtCore import Qt
+
+    from core.downsample import downsample
+
+    panel, session = previewing.panels["Downsample"], previewing.session
+    panel.preview._map_timer.setInterval(60_000)  # the background pass never comes first
+    step_slider(qtbot, previewing, 3.0)
+    qtbot.waitUntil(panel.use_button.isEnabled, timeout=30_000)
+    result = panel.preview.latest
+    assert callable(result.map_or_maker)
+    qtbot.mouseClick(panel.use_button, Qt.MouseButton.LeftButton)
+    assert session.state.sample is not result.sample  # not made on the click's thread
+    assert not panel.use_button.isEnabled()
+    qtbot.waitUntil(lambda: session.state.sample is result.sample, timeout=60_000)
+    settings = result.settings
+    expected = downsample(session.state.cloud, settings.method, voxel_size=settings.voxel_size)
+    np.testing.assert_array_equal(session.state.index_map, expected.index_map)
+    assert panel.use_button.isEnabled()
