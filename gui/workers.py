@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from core.errors import Cancelled, InputError
 from core.failure import describe
@@ -62,6 +62,18 @@ class Job(QObject):
         # the QObject's deletion) is always on the UI thread, the Job's own thread.
         self._released = threading.Event()
         self._crossing.connect(self._deliver)
+        # Qt deleting this object while the worker emits from it is a data race (seen as
+        # "Slot 'QEventLoop::' not found" raised in the worker): the deletion waits for an
+        # emit in flight, and no emit starts once it began.
+        self._emit_lock = threading.Lock()
+        self._deleted = threading.Event()
+        lock, deleted = self._emit_lock, self._deleted
+
+        def deleting() -> None:
+            with lock:
+                deleted.set()
+
+        self.destroyed.connect(deleting, Qt.ConnectionType.DirectConnection)
 
     # -- called on the UI thread ------------------------------------------------------
     def cancel(self) -> None:
@@ -108,14 +120,10 @@ class Job(QObject):
             self._last_progress = now
             # The window (the Job's owner) may be gone while this runs: emitting would raise
             # "Signal source has been deleted" here. Nobody is left to tell: stop the work.
-            if not shiboken6.isValid(self):
-                raise Cancelled("the job's window was closed")
-            try:
+            with self._emit_lock:
+                if self._deleted.is_set() or not shiboken6.isValid(self):
+                    raise Cancelled("the job's window was closed")
                 self._crossing.emit("progress", (float(fraction), message))
-            except RuntimeError:
-                if shiboken6.isValid(self):
-                    raise
-                raise Cancelled("the job's window was closed") from None
 
     def _run(self) -> None:
         kind, payload = "done", None
@@ -140,13 +148,9 @@ class Job(QObject):
         # The window may have closed while this ran: Qt then deleted the Job, and emitting
         # would raise "Signal source has been deleted" in this thread. Nobody is left to
         # tell, so the outcome is dropped (closeEvent cancels and waits for every job).
-        if not shiboken6.isValid(self):
-            return
-        try:
-            self._crossing.emit(kind, payload)
-        except RuntimeError:
-            if shiboken6.isValid(self):
-                raise
+        with self._emit_lock:
+            if not self._deleted.is_set() and shiboken6.isValid(self):
+                self._crossing.emit(kind, payload)
 
 
 class _Runnable(QRunnable):

@@ -107,7 +107,9 @@ def test_a_job_deleted_under_its_worker_stops_quietly_at_its_next_progress(qtbot
     results: list[object] = []
     job = run_job(Session(), "A long export", work, results.append, quiet=True)
     assert started.wait(5)
+    deleted = job._deleted
     shiboken6.delete(job)  # what Qt does to it at the end
+    assert deleted.is_set()  # no emit can start from the worker now (a data race in Qt)
     qtbot.waitUntil(lambda: bool(stopped), timeout=10_000)
     assert not results
     err = capfd.readouterr().err
