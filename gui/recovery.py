@@ -93,6 +93,10 @@ class Recovery(QObject):
             pointer.parent.mkdir(parents=True, exist_ok=True)
             with atomic_write(pointer, "w") as handle:
                 json.dump(record, handle)
+            if epoch != self._epoch:
+                # Saved or closed while this wrote: `done` may never run (the window is
+                # gone), so the stale files go here (CI once found them after a clean close).
+                _remove([target, pointer])
             return target
 
         def done(path: Path) -> None:

@@ -251,3 +251,36 @@ def test_the_offer_shows_the_question_and_restores(qtbot, main_window, data_dir,
     np.testing.assert_array_equal(window.session.state.labels_full, labels)
     assert window.isWindowModified()
     qtbot.waitUntil(lambda: not copy.exists(), timeout=30_000)  # adopted, then replaced
+
+
+def test_a_recovery_written_while_the_session_is_saved_is_removed(qtbot, main_window, data_dir):
+    """An autosave still writing when the project is saved (or the window closes) leaves
+    no recovery file, even if its result never reaches the window."""
+    import threading
+
+    import core.project_file
+    from tests.gui.test_project_window import open_and_label
+
+    window = main_window
+    open_and_label(qtbot, window, data_dir / "test55.xyz")
+    recovery = window.projects.recovery
+    writing, release = threading.Event(), threading.Event()
+    real_save = core.project_file.save_project
+
+    def slow_save(*args, **kwargs):
+        writing.set()
+        assert release.wait(30)
+        return real_save(*args, **kwargs)
+
+    core.project_file.save_project = slow_save
+    try:
+        job = recovery.autosave()
+        assert job is not None and writing.wait(30)
+        target, pointer = recovery.target(), recovery.pointer
+        recovery.discard()  # what a save and a clean close do
+        release.set()
+        assert job.wait(30_000)
+    finally:
+        core.project_file.save_project = real_save
+    # Checked before the UI thread ran `done`: the worker removed them itself.
+    assert not target.exists() and not pointer.exists()
