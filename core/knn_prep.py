@@ -46,7 +46,7 @@ def _count_dense(xyz, lo, h, dims):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _cell(xyz, i, lo, h, dims):  # pragma: no cover - compiled
-    """Flat cell of sample point i, clamped into the grid (as `core.voxel.cells_of`)."""
+    """Flat cell of sample point i, clamped into the grid's last cell on each axis."""
     ix = min(np.int64(np.floor((xyz[i, 0] - lo[0]) / h)), dims[0] - 1)
     iy = min(np.int64(np.floor((xyz[i, 1] - lo[1]) / h)), dims[1] - 1)
     iz = min(np.int64(np.floor((xyz[i, 2] - lo[2]) / h)), dims[2] - 1)

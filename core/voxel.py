@@ -312,38 +312,9 @@ _MAX_RINGS = 6
 
 
 @numba.njit(cache=True, nogil=True)
-def counting_sort(cell, n_cells):  # pragma: no cover - compiled
-    """Points (M < 2**31) grouped by cell: first row (n_cells + 1,) int32 and order (M,)."""
-    # int32 rows halve the dense per-cell array, the biggest part of the grid's memory.
-    starts = np.zeros(n_cells + 1, np.int32)
-    for c in cell:
-        starts[c + 1] += 1
-    for c in range(1, n_cells + 1):
-        starts[c] += starts[c - 1]
-    fill = starts[:-1].copy()
-    order = np.empty(cell.shape[0], np.int64)
-    for i in range(cell.shape[0]):
-        order[fill[cell[i]]] = i
-        fill[cell[i]] += 1
-    return starts, order
-
-
-@numba.njit(cache=True, nogil=True)
 def cell_of(v, lo, h):  # pragma: no cover - compiled
     """Index of the cell of edge h (from lo) holding coordinate v."""
     return np.int64(np.floor((v - lo) / h))
-
-
-@numba.njit(cache=True, nogil=True)
-def cells_of(xyz, lo, h, dims):  # pragma: no cover - compiled
-    """Flat cell index (N,) int64 of points inside the grid (clamped to its last cell)."""
-    cell = np.empty(xyz.shape[0], np.int64)
-    for i in range(xyz.shape[0]):
-        ix = min(cell_of(xyz[i, 0], lo[0], h), dims[0] - 1)
-        iy = min(cell_of(xyz[i, 1], lo[1], h), dims[1] - 1)
-        iz = min(cell_of(xyz[i, 2], lo[2], h), dims[2] - 1)
-        cell[i] = (ix * dims[1] + iy) * dims[2] + iz
-    return cell
 
 
 @numba.njit(cache=True, nogil=True)
