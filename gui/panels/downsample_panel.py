@@ -363,20 +363,19 @@ class DownsamplePanel(QWidget):
             # now on a worker, not on the UI thread (0.4-1.7 s at 20M points).
             self.preview.stop_map()
             self.use_button.setEnabled(False)
-            run_job(
+            job = run_job(
                 self.session,
                 "Making the index map",
                 lambda p, c: result.make_map(c),
                 lambda _: self._use(result),
-                lambda sentence: self._map_failed(sentence),
                 owner=self,
             )
+            job.ended.connect(self._map_ended)  # done, failed or cancelled (Esc)
             return
         self._use(result)
 
-    def _map_failed(self, sentence: str) -> None:
+    def _map_ended(self) -> None:
         self.use_button.setEnabled(self.preview.latest is not None)
-        self.session.error.emit("Making the index map", sentence)
 
     def _use(self, result: PreviewResult) -> None:
         self.use_button.setEnabled(True)
